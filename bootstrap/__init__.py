@@ -1,0 +1,1 @@
+"""Composition root: settings, containers, the app and the command line."""

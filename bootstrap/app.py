@@ -1,0 +1,78 @@
+"""``create_app()``: the one FastAPI app, composed from every context."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from bootstrap.container import RootContainer
+from bootstrap.metrics import Metrics, MetricsMiddleware
+from bootstrap.migrations import head_revisions, upgrade_to_heads
+from bootstrap.operations import build_operations_router
+from bootstrap.settings import Settings, load_settings
+from shared_kernel.web.problems import Problem, install_problem_handlers
+from shared_kernel.web.request_id import RequestIdMiddleware
+
+MAX_BODY_BYTES = 10 * 1024 * 1024
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    container = RootContainer(settings=settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if not settings.is_production:
+            await asyncio.to_thread(upgrade_to_heads, settings.database_url)
+        relay_task = asyncio.create_task(container.relay().run(), name="outbox-relay")
+        try:
+            yield
+        finally:
+            relay_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await relay_task
+            await container.engine().dispose()
+
+    app = FastAPI(
+        title="StockBook",
+        version="1.0.0",
+        summary="Portfolio management: stocks, portfolios, transactions, cost basis, performance.",
+        lifespan=lifespan,
+        max_body_size=MAX_BODY_BYTES,
+    )
+    app.state.container = container
+    metrics = Metrics()
+    install_problem_handlers(app)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(RequestIdMiddleware)
+
+    app.include_router(container.stock.router())
+    app.include_router(
+        build_operations_router(container.engine(), container.relay(), metrics, head_revisions())
+    )
+    _document_problems(app)
+    return app
+
+
+def _document_problems(app: FastAPI) -> None:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                summary=app.summary,
+                routes=app.routes,
+            )
+            problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components.update(problem_schema.pop("$defs", {}))
+            components["Problem"] = problem_schema
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

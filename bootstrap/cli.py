@@ -1,0 +1,112 @@
+"""The ``stockbook`` command: serve, migrate, and operator tasks."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import errno
+import logging
+import socket
+import sys
+from collections.abc import Sequence
+
+from sqlalchemy import text
+
+from bootstrap.migrations import upgrade_to_heads
+from bootstrap.settings import ConfigurationError, Settings, load_settings
+from shared_kernel.infrastructure.database import create_engine, parse_database_url
+
+
+class CommandError(Exception):
+    """A failure to report in one line, without a traceback."""
+
+
+def _check_database(settings: Settings) -> None:
+    async def ping() -> None:
+        engine = create_engine(parse_database_url(settings.database_url))
+        try:
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(ping())
+    except Exception as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise CommandError(
+            f"STOCKBOOK_DATABASE_URL: cannot reach the database ({reason})"
+        ) from None
+
+
+def _check_port_free(host: str, port: int) -> None:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise CommandError(f"port {port} on {host} is already in use") from None
+            raise CommandError(f"cannot listen on {host}:{port} ({error.strerror})") from None
+
+
+def migrate(settings: Settings) -> None:
+    _check_database(settings)
+    try:
+        upgrade_to_heads(settings.database_url)
+    except Exception as error:
+        raise CommandError(f"migration failed: {error}") from None
+    print("database is at the latest migration")
+
+
+def serve(settings: Settings, args: argparse.Namespace) -> None:
+    import uvicorn
+
+    host = args.host or settings.host
+    port = args.port or settings.port
+    _check_database(settings)
+    _check_port_free(host, port)
+    uvicorn.run(
+        "bootstrap.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=args.workers,
+        reload=args.reload,
+        loop="uvloop",
+        http="httptools",
+        access_log=args.access_log,
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="stockbook", description="StockBook portfolio API.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve_parser = commands.add_parser("serve", help="serve the HTTP API")
+    serve_parser.add_argument("--host", help="address to listen on (STOCKBOOK_HOST)")
+    serve_parser.add_argument("--port", type=int, help="port to listen on (STOCKBOOK_PORT)")
+    serve_parser.add_argument("--workers", type=int, default=1, help="worker processes")
+    serve_parser.add_argument("--reload", action="store_true", help="reload on code changes")
+    serve_parser.add_argument("--access-log", action="store_true", help="log every request")
+    commands.add_parser("migrate", help="apply all migrations (alembic upgrade heads)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings()
+        if args.command == "serve":
+            serve(settings, args)
+        elif args.command == "migrate":
+            migrate(settings)
+    except (ConfigurationError, CommandError) as error:
+        print(f"stockbook: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Bounded contexts: each owns its domain, application, infrastructure and api."""

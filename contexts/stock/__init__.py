@@ -1,0 +1,1 @@
+"""Stock context: the catalog of stocks, their daily prices and splits."""

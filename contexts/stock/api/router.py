@@ -1,0 +1,214 @@
+"""HTTP API of the stock context (API.md "Stocks")."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+
+from contexts.stock.api.schemas import (
+    PriceImportOut,
+    PriceList,
+    PriceOut,
+    PricesIn,
+    PricesRecorded,
+    SplitIn,
+    SplitList,
+    SplitOut,
+    StockCreate,
+    StockOut,
+    StockPatch,
+)
+from contexts.stock.application.catalog import (
+    CatalogService,
+    DelistStock,
+    RegisterStock,
+    UpdateStock,
+)
+from contexts.stock.application.ports import (
+    StockFilter,
+    StockReader,
+    StockSort,
+    StockView,
+)
+from contexts.stock.application.prices import PriceService, RecordPrices
+from contexts.stock.application.splits import RecordSplit, SplitService
+from contexts.stock.domain.errors import StockNotFound
+from contexts.stock.domain.gics import classification
+from contexts.stock.domain.price import DailyPrice
+from shared_kernel.application.pagination import PageRequest
+from shared_kernel.web.csv_body import CSV_REQUEST_BODY, csv_body
+from shared_kernel.web.etag import etag_for, version_check
+from shared_kernel.web.pagination import ListPage, encode_cursor, page_request
+from shared_kernel.web.problems import problem_responses
+from shared_kernel.web.routing import StockbookRoute
+
+API_PREFIX = "/api/v1"
+
+
+def _stock_out(view: StockView) -> StockOut:
+    return StockOut.model_validate(view)
+
+
+def build_stock_router(
+    catalog: CatalogService,
+    price_service: PriceService,
+    split_service: SplitService,
+    reader: StockReader,
+) -> APIRouter:
+    router = APIRouter(prefix=API_PREFIX, tags=["stock"], route_class=StockbookRoute)
+
+    async def existing(stock_id: UUID) -> StockView:
+        view = await reader.get(stock_id)
+        if view is None:
+            raise StockNotFound(str(stock_id))
+        return view
+
+    @router.post(
+        "/stocks",
+        status_code=201,
+        summary="Register a stock in the catalog",
+        responses=problem_responses(409, 415, 422),
+    )
+    async def register_stock(body: StockCreate, response: Response) -> StockOut:
+        view = await catalog.register(RegisterStock(**body.model_dump()))
+        response.headers["Location"] = f"{API_PREFIX}/stocks/{view.id}"
+        response.headers["ETag"] = etag_for(view.version)
+        return _stock_out(view)
+
+    @router.get(
+        "/stocks",
+        summary="Search and list stocks",
+        responses=problem_responses(422),
+    )
+    async def list_stocks(
+        page: Annotated[PageRequest, Depends(page_request)],
+        q: Annotated[
+            str | None,
+            Query(max_length=100, description="Substring of symbol or name, any case."),
+        ] = None,
+        sector: Annotated[str | None, Query(description="A GICS sector.")] = None,
+        listed: Annotated[bool, Query(description="Listed (true) or delisted (false).")] = True,
+        sort: StockSort = StockSort.SYMBOL,
+    ) -> ListPage[StockOut]:
+        classification(sector, None)
+        result = await reader.search(
+            StockFilter(text=q or None, sector=sector, listed=listed, sort=sort), page
+        )
+        return ListPage[StockOut](
+            items=[_stock_out(view) for view in result.items],
+            next_cursor=encode_cursor(result.next_keyset),
+        )
+
+    @router.get(
+        "/stocks/by-symbol/{symbol}",
+        summary="Get a stock by its symbol (any case)",
+        responses=problem_responses(404),
+    )
+    async def get_stock_by_symbol(symbol: str, response: Response) -> StockOut:
+        view = await reader.get_by_symbol(symbol)
+        if view is None:
+            raise StockNotFound(f"with the symbol {symbol.upper()[:20]}")
+        response.headers["ETag"] = etag_for(view.version)
+        return _stock_out(view)
+
+    @router.get("/stocks/{stock_id}", summary="Get a stock", responses=problem_responses(404))
+    async def get_stock(stock_id: UUID, response: Response) -> StockOut:
+        view = await existing(stock_id)
+        response.headers["ETag"] = etag_for(view.version)
+        return _stock_out(view)
+
+    @router.patch(
+        "/stocks/{stock_id}",
+        summary="Change a stock's description",
+        responses=problem_responses(404, 412, 415, 422),
+    )
+    async def update_stock(
+        stock_id: UUID,
+        body: StockPatch,
+        response: Response,
+        if_match: Annotated[str | None, Header()] = None,
+    ) -> StockOut:
+        view = await catalog.update(
+            UpdateStock(
+                stock_id=stock_id,
+                changes=body.model_dump(exclude_unset=True),
+                expected=version_check(if_match),
+            )
+        )
+        response.headers["ETag"] = etag_for(view.version)
+        return _stock_out(view)
+
+    @router.delete(
+        "/stocks/{stock_id}",
+        status_code=204,
+        summary="Delist a stock (it stays for history)",
+        responses=problem_responses(404, 412),
+    )
+    async def delist_stock(
+        stock_id: UUID, if_match: Annotated[str | None, Header()] = None
+    ) -> Response:
+        await catalog.delist(DelistStock(stock_id=stock_id, expected=version_check(if_match)))
+        return Response(status_code=204)
+
+    @router.put(
+        "/stocks/{stock_id}/prices",
+        summary="Record daily prices (a date already stored is replaced)",
+        responses=problem_responses(404, 413, 415, 422),
+    )
+    async def record_prices(stock_id: UUID, body: PricesIn) -> PricesRecorded:
+        recorded = await price_service.record(
+            RecordPrices(
+                stock_id=stock_id,
+                prices=[DailyPrice(**price.model_dump()) for price in body.prices],
+            )
+        )
+        return PricesRecorded(recorded=recorded)
+
+    @router.get(
+        "/stocks/{stock_id}/prices",
+        summary="Daily prices in a date range, ascending",
+        responses=problem_responses(404, 422),
+    )
+    async def list_prices(
+        stock_id: UUID,
+        first: Annotated[date | None, Query(alias="from")] = None,
+        last: Annotated[date | None, Query(alias="to")] = None,
+    ) -> PriceList:
+        await existing(stock_id)
+        daily = await reader.prices(stock_id, first, last)
+        return PriceList(items=[PriceOut.model_validate(price) for price in daily])
+
+    @router.post(
+        "/prices/import",
+        summary="Import daily prices from CSV (all rows or none)",
+        responses=problem_responses(413, 415, 422),
+        openapi_extra=CSV_REQUEST_BODY,
+    )
+    async def import_prices(request: Request) -> PriceImportOut:
+        result = await price_service.import_csv(await csv_body(request))
+        return PriceImportOut(recorded=result.recorded, stocks=result.stocks)
+
+    @router.post(
+        "/stocks/{stock_id}/splits",
+        status_code=201,
+        summary="Record a stock split",
+        responses=problem_responses(404, 415, 422),
+    )
+    async def record_split(stock_id: UUID, body: SplitIn, response: Response) -> SplitOut:
+        split = await split_service.record(RecordSplit(stock_id=stock_id, **body.model_dump()))
+        response.headers["Location"] = f"{API_PREFIX}/stocks/{stock_id}/splits"
+        return SplitOut.model_validate(split)
+
+    @router.get(
+        "/stocks/{stock_id}/splits",
+        summary="A stock's splits, ascending by date",
+        responses=problem_responses(404),
+    )
+    async def list_splits(stock_id: UUID) -> SplitList:
+        await existing(stock_id)
+        return SplitList(items=[SplitOut.model_validate(s) for s in await reader.splits(stock_id)])
+
+    return router

@@ -1,0 +1,123 @@
+"""Published language of the stock context.
+
+Other contexts may import this module and nothing else of the stock context:
+its integration events, and the ``StockCatalog`` query port with its DTOs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Protocol
+from uuid import UUID
+
+from shared_kernel.domain.events import IntegrationEvent
+
+# --- integration events -------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class StockRegistered(IntegrationEvent):
+    stock_id: UUID
+    symbol: str
+    name: str
+    currency: str
+    sector: str | None
+    industry_group: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class StockUpdated(IntegrationEvent):
+    stock_id: UUID
+    name: str
+    sector: str | None
+    industry_group: str | None
+    exchange: str | None
+    grade: str | None
+    version: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class StockDelisted(IntegrationEvent):
+    stock_id: UUID
+    symbol: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class StockSplitRecorded(IntegrationEvent):
+    stock_id: UUID
+    split_id: UUID
+    effective_date: date
+    numerator: int
+    denominator: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class StockPricesRecorded(IntegrationEvent):
+    stock_id: UUID
+    first_date: date
+    last_date: date
+    count: int
+
+
+STOCK_EVENTS: tuple[type[IntegrationEvent], ...] = (
+    StockRegistered,
+    StockUpdated,
+    StockDelisted,
+    StockSplitRecorded,
+    StockPricesRecorded,
+)
+
+# --- query port ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StockInfo:
+    stock_id: UUID
+    symbol: str
+    name: str
+    currency: str
+    sector: str | None
+    industry_group: str | None
+    listed: bool
+
+
+@dataclass(frozen=True)
+class SplitInfo:
+    effective_date: date
+    numerator: int
+    denominator: int
+
+
+@dataclass(frozen=True)
+class ClosingPrice:
+    date: date
+    close: Decimal
+
+
+class StockCatalog(Protocol):
+    """What other contexts may ask of the stock catalog."""
+
+    async def get_stocks(self, stock_ids: Sequence[UUID]) -> dict[UUID, StockInfo]:
+        """The known stocks among ``stock_ids`` (delisted included)."""
+        ...
+
+    async def get_stocks_by_symbol(self, symbols: Sequence[str]) -> dict[str, StockInfo]:
+        """The known stocks among ``symbols`` (case-insensitive), keyed by upper-cased symbol."""
+        ...
+
+    async def get_splits(self, stock_ids: Sequence[UUID]) -> dict[UUID, list[SplitInfo]]:
+        """Each stock's splits ascending by effective date (stocks without any: empty list)."""
+        ...
+
+    async def get_latest_closes(self, stock_ids: Sequence[UUID]) -> dict[UUID, ClosingPrice]:
+        """The latest close of each priced stock among ``stock_ids``."""
+        ...
+
+    async def get_closes(
+        self, stock_ids: Sequence[UUID], first: date, last: date
+    ) -> dict[UUID, list[ClosingPrice]]:
+        """Each stock's closes from ``first`` to ``last`` inclusive, ascending."""
+        ...

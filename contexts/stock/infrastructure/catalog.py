@@ -1,0 +1,118 @@
+"""``StockCatalog`` for the other contexts: the published query port, over SQL."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+from uuid import UUID
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from contexts.stock.contracts import ClosingPrice, SplitInfo, StockInfo
+from contexts.stock.infrastructure.tables import prices, splits, stocks
+
+_STOCK_INFO_COLUMNS = (
+    stocks.c.id,
+    stocks.c.symbol,
+    stocks.c.name,
+    stocks.c.currency,
+    stocks.c.sector,
+    stocks.c.industry_group,
+    stocks.c.listed,
+)
+
+
+def _info(row: RowMapping) -> StockInfo:
+    return StockInfo(
+        stock_id=row["id"],
+        symbol=row["symbol"],
+        name=row["name"],
+        currency=row["currency"],
+        sector=row["sector"],
+        industry_group=row["industry_group"],
+        listed=row["listed"],
+    )
+
+
+class SqlStockCatalog:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def get_stocks(self, stock_ids: Sequence[UUID]) -> dict[UUID, StockInfo]:
+        if not stock_ids:
+            return {}
+        query = select(*_STOCK_INFO_COLUMNS).where(stocks.c.id.in_(set(stock_ids)))
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).mappings().all()
+        return {row["id"]: _info(row) for row in rows}
+
+    async def get_stocks_by_symbol(self, symbols: Sequence[str]) -> dict[str, StockInfo]:
+        wanted = {symbol.strip().upper() for symbol in symbols}
+        if not wanted:
+            return {}
+        query = select(*_STOCK_INFO_COLUMNS).where(stocks.c.symbol.in_(wanted))
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).mappings().all()
+        return {row["symbol"]: _info(row) for row in rows}
+
+    async def get_splits(self, stock_ids: Sequence[UUID]) -> dict[UUID, list[SplitInfo]]:
+        result: dict[UUID, list[SplitInfo]] = {stock_id: [] for stock_id in stock_ids}
+        if not stock_ids:
+            return result
+        query = (
+            select(splits)
+            .where(splits.c.stock_id.in_(set(stock_ids)))
+            .order_by(splits.c.stock_id, splits.c.effective_date)
+        )
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        for row in rows:
+            result[row.stock_id].append(
+                SplitInfo(
+                    effective_date=row.effective_date,
+                    numerator=row.numerator,
+                    denominator=row.denominator,
+                )
+            )
+        return result
+
+    async def get_latest_closes(self, stock_ids: Sequence[UUID]) -> dict[UUID, ClosingPrice]:
+        if not stock_ids:
+            return {}
+        latest = (
+            select(prices.c.stock_id, func.max(prices.c.date).label("date"))
+            .where(prices.c.stock_id.in_(set(stock_ids)))
+            .group_by(prices.c.stock_id)
+            .subquery()
+        )
+        query = select(prices.c.stock_id, prices.c.date, prices.c.close).join(
+            latest,
+            and_(prices.c.stock_id == latest.c.stock_id, prices.c.date == latest.c.date),
+        )
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        return {row.stock_id: ClosingPrice(date=row.date, close=row.close) for row in rows}
+
+    async def get_closes(
+        self, stock_ids: Sequence[UUID], first: date, last: date
+    ) -> dict[UUID, list[ClosingPrice]]:
+        result: dict[UUID, list[ClosingPrice]] = defaultdict(list)
+        if not stock_ids:
+            return {}
+        query = (
+            select(prices.c.stock_id, prices.c.date, prices.c.close)
+            .where(
+                prices.c.stock_id.in_(set(stock_ids)),
+                prices.c.date >= first,
+                prices.c.date <= last,
+            )
+            .order_by(prices.c.stock_id, prices.c.date)
+        )
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        for row in rows:
+            result[row.stock_id].append(ClosingPrice(date=row.date, close=row.close))
+        return dict(result)

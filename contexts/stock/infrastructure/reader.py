@@ -1,0 +1,190 @@
+"""Read side of the stock catalog: views, search with keyset paging, prices, splits."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from contexts.stock.application.ports import (
+    LatestPrice,
+    SplitView,
+    StockFilter,
+    StockSort,
+    StockView,
+)
+from contexts.stock.domain.price import DailyPrice
+from contexts.stock.infrastructure.tables import prices, splits, stocks
+from shared_kernel.application.pagination import Keyset, Page, PageRequest
+from shared_kernel.domain.errors import InvalidInput
+
+_latest = prices.alias("latest")
+_LATEST_DATE = (
+    select(func.max(_latest.c.date))
+    .where(_latest.c.stock_id == stocks.c.id)
+    .scalar_subquery()
+    .label("latest_date")
+)
+_STOCK_VIEW_QUERY = select(stocks, _LATEST_DATE, prices.c.close.label("latest_close")).select_from(
+    stocks.outerjoin(prices, and_(prices.c.stock_id == stocks.c.id, prices.c.date == _LATEST_DATE))
+)
+
+
+def _view(row: RowMapping) -> StockView:
+    latest = (
+        LatestPrice(date=row["latest_date"], close=row["latest_close"])
+        if row["latest_date"] is not None
+        else None
+    )
+    return StockView(
+        id=row["id"],
+        symbol=row["symbol"],
+        name=row["name"],
+        currency=row["currency"],
+        sector=row["sector"],
+        industry_group=row["industry_group"],
+        exchange=row["exchange"],
+        grade=row["grade"],
+        notes=row["notes"],
+        listed=row["listed"],
+        latest_price=latest,
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        version=row["version"],
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class _SortKey:
+    """How one sort order reads, compares and encodes its keyset."""
+
+    def __init__(self, column: Any, descending: bool, unique: bool) -> None:
+        self.column = column
+        self.descending = descending
+        self.unique = unique
+
+    def order_by(self) -> list[Any]:
+        columns = [self.column] if self.unique else [self.column, stocks.c.id]
+        return [c.desc() if self.descending else c.asc() for c in columns]
+
+    def keyset(self, view: StockView) -> Keyset:
+        value = getattr(view, self.column.name)
+        text = value.isoformat() if isinstance(value, datetime) else str(value)
+        return (text,) if self.unique else (text, str(view.id))
+
+    def after(self, keyset: Keyset) -> ColumnElement[bool]:
+        try:
+            value: Any = keyset[0]
+            if self.column is stocks.c.created_at:
+                value = datetime.fromisoformat(value)
+            if self.unique:
+                if len(keyset) != 1:
+                    raise ValueError
+                comparison: ColumnElement[bool] = (
+                    self.column < value if self.descending else self.column > value
+                )
+                return comparison
+            if len(keyset) != 2:
+                raise ValueError
+            last_id = UUID(keyset[1])
+        except (ValueError, IndexError):
+            raise InvalidInput.for_field("cursor", "does not belong to this sort order") from None
+        if self.descending:
+            return or_(self.column < value, and_(self.column == value, stocks.c.id < last_id))
+        return or_(self.column > value, and_(self.column == value, stocks.c.id > last_id))
+
+
+_SORT_KEYS = {
+    StockSort.SYMBOL: _SortKey(stocks.c.symbol, descending=False, unique=True),
+    StockSort.SYMBOL_DESC: _SortKey(stocks.c.symbol, descending=True, unique=True),
+    StockSort.NAME: _SortKey(stocks.c.name, descending=False, unique=False),
+    StockSort.NAME_DESC: _SortKey(stocks.c.name, descending=True, unique=False),
+    StockSort.CREATED_AT: _SortKey(stocks.c.created_at, descending=False, unique=False),
+    StockSort.CREATED_AT_DESC: _SortKey(stocks.c.created_at, descending=True, unique=False),
+}
+
+
+class SqlStockReader:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def _one(self, query: Select[Any]) -> StockView | None:
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(query)).mappings().first()
+        return _view(row) if row is not None else None
+
+    async def get(self, stock_id: UUID) -> StockView | None:
+        return await self._one(_STOCK_VIEW_QUERY.where(stocks.c.id == stock_id))
+
+    async def get_by_symbol(self, symbol: str) -> StockView | None:
+        return await self._one(_STOCK_VIEW_QUERY.where(stocks.c.symbol == symbol.strip().upper()))
+
+    async def search(self, stock_filter: StockFilter, page: PageRequest) -> Page[StockView]:
+        sort = _SORT_KEYS[stock_filter.sort]
+        query = _STOCK_VIEW_QUERY
+        if stock_filter.text:
+            pattern = f"%{_escape_like(stock_filter.text.lower())}%"
+            query = query.where(
+                or_(
+                    func.lower(stocks.c.symbol).like(pattern, escape="\\"),
+                    func.lower(stocks.c.name).like(pattern, escape="\\"),
+                )
+            )
+        if stock_filter.sector is not None:
+            query = query.where(stocks.c.sector == stock_filter.sector)
+        if stock_filter.listed is not None:
+            query = query.where(stocks.c.listed == stock_filter.listed)
+        if page.after is not None:
+            query = query.where(sort.after(page.after))
+        query = query.order_by(*sort.order_by()).limit(page.limit + 1)
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).mappings().all()
+        views = [_view(row) for row in rows[: page.limit]]
+        more = len(rows) > page.limit
+        return Page(items=views, next_keyset=sort.keyset(views[-1]) if more else None)
+
+    async def prices(
+        self, stock_id: UUID, first: date | None, last: date | None
+    ) -> list[DailyPrice]:
+        query = select(prices).where(prices.c.stock_id == stock_id)
+        if first is not None:
+            query = query.where(prices.c.date >= first)
+        if last is not None:
+            query = query.where(prices.c.date <= last)
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query.order_by(prices.c.date))).mappings().all()
+        return [
+            DailyPrice(
+                date=row["date"],
+                close=row["close"],
+                open=row["open"],
+                high=row["high"],
+                low=row["low"],
+                volume=row["volume"],
+            )
+            for row in rows
+        ]
+
+    async def splits(self, stock_id: UUID) -> list[SplitView]:
+        query = (
+            select(splits).where(splits.c.stock_id == stock_id).order_by(splits.c.effective_date)
+        )
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).mappings().all()
+        return [
+            SplitView(
+                id=row["id"],
+                stock_id=row["stock_id"],
+                effective_date=row["effective_date"],
+                numerator=row["numerator"],
+                denominator=row["denominator"],
+            )
+            for row in rows
+        ]

@@ -1,0 +1,75 @@
+"""The stock context's tables (its own MetaData, prefix ``stock_``)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+
+from shared_kernel.infrastructure.column_types import ExactDecimal, UtcDateTime
+from shared_kernel.infrastructure.metadata import (
+    context_metadata,
+    inbox_table,
+    outbox_table,
+)
+
+metadata = context_metadata()
+
+stocks = Table(
+    "stock_stocks",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("symbol", String(12), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("sector", String(60), nullable=True),
+    Column("industry_group", String(80), nullable=True),
+    Column("exchange", String(100), nullable=True),
+    Column("grade", String(1), nullable=True),
+    Column("notes", Text, nullable=True),
+    Column("listed", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+    UniqueConstraint("symbol"),
+)
+Index("ix_stock_stocks_name_id", stocks.c.name, stocks.c.id)
+Index("ix_stock_stocks_created_at_id", stocks.c.created_at, stocks.c.id)
+
+prices = Table(
+    "stock_prices",
+    metadata,
+    Column("stock_id", Uuid, nullable=False),
+    Column("date", Date, nullable=False),
+    Column("close", ExactDecimal, nullable=False),
+    Column("open", ExactDecimal, nullable=True),
+    Column("high", ExactDecimal, nullable=True),
+    Column("low", ExactDecimal, nullable=True),
+    Column("volume", BigInteger, nullable=True),
+    PrimaryKeyConstraint("stock_id", "date"),
+)
+
+splits = Table(
+    "stock_splits",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("stock_id", Uuid, nullable=False),
+    Column("effective_date", Date, nullable=False),
+    Column("numerator", Integer, nullable=False),
+    Column("denominator", Integer, nullable=False),
+    UniqueConstraint("stock_id", "effective_date"),
+)
+
+outbox = outbox_table(metadata, "stock")
+inbox = inbox_table(metadata, "stock")

@@ -1,0 +1,82 @@
+"""Reading an uploaded CSV file whole, with line numbers for every row."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from shared_kernel.domain.errors import ErrorDetail, ImportRejected
+
+HEADER_LINE = 1
+
+
+@dataclass(frozen=True)
+class CsvRow:
+    line: int
+    """Line number in the file; the header is line 1."""
+    cells: dict[str, str]
+    """Cell text by column name; empty cells are left out (they mean absent)."""
+    problem: str | None = None
+    """What is wrong with the row's shape, if anything (its cells are then empty)."""
+
+
+def read_csv(
+    content: bytes, required: frozenset[str], optional: frozenset[str]
+) -> Iterator[CsvRow]:
+    """Decode ``content`` (UTF-8, optional BOM) and yield its data rows.
+
+    The header must name every required column, may name optional ones, and
+    nothing else; a bad header or bad UTF-8 rejects the whole file.
+    """
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = content[: error.start].count(b"\n") + 1
+        raise ImportRejected(
+            [ErrorDetail(line=line, message="the file is not valid UTF-8")]
+        ) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [name.strip().lower() for name in next(reader)]
+    except StopIteration:
+        raise ImportRejected([ErrorDetail(line=HEADER_LINE, message="the file is empty")]) from None
+    except csv.Error as error:
+        raise ImportRejected([ErrorDetail(line=HEADER_LINE, message=str(error))]) from None
+    _check_header(header, required, optional)
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise ImportRejected([ErrorDetail(line=reader.line_num, message=str(error))]) from None
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) > len(header):
+            yield CsvRow(reader.line_num, {}, f"{len(cells)} cells for {len(header)} columns")
+            continue
+        yield CsvRow(
+            reader.line_num,
+            {name: cell.strip() for name, cell in zip(header, cells, strict=False) if cell.strip()},
+        )
+
+
+def _check_header(header: list[str], required: frozenset[str], optional: frozenset[str]) -> None:
+    problems = [
+        ErrorDetail(line=HEADER_LINE, field=name, message="required column is missing")
+        for name in sorted(required - set(header))
+    ]
+    problems += [
+        ErrorDetail(line=HEADER_LINE, field=name or "(blank)", message="unknown column")
+        for name in header
+        if name not in required | optional
+    ]
+    duplicated = {name for name in header if header.count(name) > 1}
+    problems += [
+        ErrorDetail(line=HEADER_LINE, field=name, message="column appears more than once")
+        for name in sorted(duplicated)
+    ]
+    if problems:
+        raise ImportRejected(problems)

@@ -1,0 +1,1 @@
+"""Building blocks every context's domain may use: no framework, no I/O."""

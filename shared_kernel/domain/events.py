@@ -1,0 +1,24 @@
+"""Events: facts that happened, recorded by aggregates and published to others."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from uuid import UUID, uuid4
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, kw_only=True)
+class IntegrationEvent:
+    """A fact another context may react to; published through the outbox.
+
+    Subclasses live in a context's ``contracts`` module and are frozen
+    dataclasses of plain values (str, int, bool, Decimal, UUID, date,
+    datetime, tuples and nested frozen dataclasses of the same).
+    """
+
+    event_id: UUID = field(default_factory=uuid4)
+    occurred_at: datetime = field(default_factory=_now)

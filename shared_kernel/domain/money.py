@@ -1,0 +1,75 @@
+"""Money, quantities and currencies: exact decimals, never floats."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from shared_kernel.domain.errors import InvalidInput
+
+# Active ISO 4217 alphabetic codes (funds and precious metals excluded).
+ISO_4217_CODES: frozenset[str] = frozenset(
+    """
+    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB
+    BRL BSD BTN BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP
+    DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF
+    IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK
+    LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN
+    NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF
+    SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND
+    TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XCG XOF XPF
+    YER ZAR ZMW ZWG
+    """.split()
+)
+
+_CURRENCY_SHAPE = re.compile(r"^[A-Za-z]{3}$")
+
+MAX_DECIMAL_DIGITS = 30
+"""Most significant digits an input amount, price or quantity may have."""
+MAX_DECIMAL_PLACES = 12
+"""Most digits after the decimal point an input may have."""
+
+
+def currency_code(value: str, field_name: str = "currency") -> str:
+    """Normalise and check an ISO 4217 currency code (``usd`` → ``USD``)."""
+    code = value.strip().upper()
+    if not _CURRENCY_SHAPE.match(code) or code not in ISO_4217_CODES:
+        raise InvalidInput.for_field(field_name, f"{value!r} is not an ISO 4217 currency code")
+    return code
+
+
+def finite_decimal(value: Decimal, field_name: str) -> Decimal:
+    if not value.is_finite():
+        raise InvalidInput.for_field(field_name, "must be a finite number")
+    return value
+
+
+def positive(value: Decimal, field_name: str) -> Decimal:
+    if finite_decimal(value, field_name) <= 0:
+        raise InvalidInput.for_field(field_name, "must be greater than 0")
+    return value
+
+
+def non_negative(value: Decimal, field_name: str) -> Decimal:
+    if finite_decimal(value, field_name) < 0:
+        raise InvalidInput.for_field(field_name, "must be greater than or equal to 0")
+    return value
+
+
+def parse_decimal(text: str, field_name: str) -> Decimal:
+    """Read a decimal exactly from text (a CSV cell), within the input limits."""
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        raise InvalidInput.for_field(field_name, f"{text[:40]!r} is not a number") from None
+    finite_decimal(value, field_name)
+    _sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    places = max(-exponent, 0)
+    whole_digits = max(len(digits) + exponent, 0) if exponent < 0 else len(digits) + exponent
+    if places > MAX_DECIMAL_PLACES or whole_digits + places > MAX_DECIMAL_DIGITS:
+        raise InvalidInput.for_field(
+            field_name,
+            f"must have at most {MAX_DECIMAL_DIGITS} digits, {MAX_DECIMAL_PLACES} after the point",
+        )
+    return value

@@ -1,0 +1,98 @@
+"""Engine factory for the two supported databases.
+
+SQLite runs in WAL mode with a busy timeout, and with the driver's own
+transaction handling switched off so that SQLAlchemy's ``begin`` emits the
+BEGIN: ``BEGIN IMMEDIATE`` for connections marked as writers (they take the
+write lock up front, so two racing writers queue instead of both reading a
+stale state), plain ``BEGIN`` for readers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+WRITE_TRANSACTION = "stockbook_write_transaction"
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
+
+_ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+}
+
+
+class DatabaseUrlError(ValueError):
+    """The configured database URL cannot be used."""
+
+
+def parse_database_url(raw: str) -> URL:
+    """Parse and normalise a database URL to its async driver.
+
+    ``postgresql://`` becomes ``postgresql+asyncpg://`` and ``sqlite:///``
+    becomes ``sqlite+aiosqlite:///``; any other scheme is refused.
+    """
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise DatabaseUrlError(f"cannot parse database URL {raw!r}") from None
+    driver = _ASYNC_DRIVERS.get(url.drivername)
+    if driver is None:
+        raise DatabaseUrlError(
+            f"unsupported database {url.drivername!r}: use postgresql+asyncpg:// "
+            "or sqlite+aiosqlite:///"
+        )
+    return url.set(drivername=driver)
+
+
+def is_sqlite(url: URL) -> bool:
+    return url.get_backend_name() == "sqlite"
+
+
+def create_engine(url: URL, pool_size: int = 10) -> AsyncEngine:
+    if is_sqlite(url):
+        engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
+        _configure_sqlite(engine)
+        return engine
+    return create_async_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False
+    )
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        writer = connection.get_execution_options().get(WRITE_TRANSACTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+
+
+async def begin_write(engine: AsyncEngine) -> AsyncConnection:
+    """A connection inside a transaction that will write.
+
+    On SQLite it starts with ``BEGIN IMMEDIATE``; on PostgreSQL it is an
+    ordinary transaction (row locks are taken where needed).
+    """
+    connection = await engine.connect()
+    try:
+        await connection.execution_options(**{WRITE_TRANSACTION: True})
+        await connection.begin()
+    except BaseException:
+        await connection.close()
+        raise
+    return connection

@@ -1,0 +1,208 @@
+"""Transactional outbox and the relay that delivers it.
+
+A unit of work writes its events to its context's outbox table in the same
+transaction as the state change. Right after the commit it hands them to the
+relay, which dispatches them on the in-process bus and marks them delivered.
+Whatever is left undelivered (a subscriber failed, or the process died between
+commit and delivery) is claimed later by the relay's polling loop: rows are
+leased with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several processes can
+poll side by side without delivering the same event at the same time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from shared_kernel.application.clock import Clock
+from shared_kernel.domain.events import IntegrationEvent
+from shared_kernel.infrastructure.database import begin_write
+from shared_kernel.infrastructure.event_bus import InProcessEventBus
+from shared_kernel.infrastructure.event_codec import EventCodec
+
+logger = logging.getLogger(__name__)
+
+IMMEDIATE_DELIVERY_GRACE = timedelta(seconds=10)
+"""How long the relay leaves a fresh event to the committing request."""
+CLAIM_LEASE = timedelta(seconds=60)
+"""How long a claimed event is left to its claimer before others may retry it."""
+MAX_BACKOFF_SECONDS = 300
+DELIVERED_RETENTION = timedelta(days=7)
+PURGE_INTERVAL = timedelta(hours=1)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential back-off after ``attempts`` failed deliveries, capped."""
+    return timedelta(seconds=min(2 ** max(attempts, 0), MAX_BACKOFF_SECONDS))
+
+
+class Outbox:
+    """One context's outbox table."""
+
+    def __init__(self, table: Table, codec: EventCodec) -> None:
+        self.table = table
+        self._codec = codec
+
+    async def add(
+        self,
+        connection: AsyncConnection,
+        events: Sequence[IntegrationEvent],
+        now: datetime,
+    ) -> None:
+        await connection.execute(
+            insert(self.table),
+            [
+                {
+                    "event_id": event.event_id,
+                    "event_type": self._codec.name_of(event),
+                    "payload": self._codec.encode(event),
+                    "occurred_at": event.occurred_at,
+                    "attempts": 0,
+                    "next_attempt_at": now + IMMEDIATE_DELIVERY_GRACE,
+                }
+                for event in events
+            ],
+        )
+
+    async def claim_due(
+        self, engine: AsyncEngine, now: datetime, limit: int
+    ) -> list[IntegrationEvent]:
+        t = self.table
+        connection = await begin_write(engine)
+        try:
+            rows = (
+                await connection.execute(
+                    select(t.c.event_id, t.c.event_type, t.c.payload)
+                    .where(t.c.delivered_at.is_(None), t.c.next_attempt_at <= now)
+                    .order_by(t.c.occurred_at)
+                    .limit(limit)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            if rows:
+                await connection.execute(
+                    update(t)
+                    .where(t.c.event_id.in_([row.event_id for row in rows]))
+                    .values(next_attempt_at=now + CLAIM_LEASE)
+                )
+            await connection.commit()
+        finally:
+            await connection.close()
+        return [self._codec.decode(row.event_type, row.payload) for row in rows]
+
+    async def mark_delivered(
+        self, engine: AsyncEngine, event_ids: Sequence[UUID], now: datetime
+    ) -> None:
+        t = self.table
+        async with engine.begin() as connection:
+            await connection.execute(
+                update(t)
+                .where(t.c.event_id.in_(event_ids))
+                .values(delivered_at=now, attempts=t.c.attempts + 1, last_error=None)
+            )
+
+    async def mark_failed(
+        self, engine: AsyncEngine, event_id: UUID, error: str, now: datetime
+    ) -> None:
+        t = self.table
+        async with engine.begin() as connection:
+            attempts = (
+                await connection.execute(select(t.c.attempts).where(t.c.event_id == event_id))
+            ).scalar_one()
+            await connection.execute(
+                update(t)
+                .where(t.c.event_id == event_id)
+                .values(
+                    attempts=attempts + 1,
+                    last_error=error[:2000],
+                    next_attempt_at=now + retry_delay(attempts + 1),
+                )
+            )
+
+    async def backlog(self, connection: AsyncConnection) -> int:
+        t = self.table
+        count = await connection.scalar(
+            select(func.count()).select_from(t).where(t.c.delivered_at.is_(None))
+        )
+        return int(count or 0)
+
+    async def purge_delivered(self, engine: AsyncEngine, before: datetime) -> None:
+        t = self.table
+        async with engine.begin() as connection:
+            await connection.execute(
+                t.delete().where(t.c.delivered_at.is_not(None), t.c.delivered_at < before)
+            )
+
+
+class OutboxRelay:
+    """Delivers outbox events: right after a commit, and again until they succeed."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        bus: InProcessEventBus,
+        outboxes: Sequence[Outbox],
+        clock: Clock,
+        poll_interval_seconds: float = 1.0,
+        batch_size: int = 100,
+    ) -> None:
+        self._engine = engine
+        self._bus = bus
+        self._outboxes = list(outboxes)
+        self._clock = clock
+        self._poll_interval = poll_interval_seconds
+        self._batch_size = batch_size
+
+    async def deliver(self, outbox: Outbox, events: Sequence[IntegrationEvent]) -> None:
+        """Dispatch ``events`` of ``outbox`` and record the outcome of each."""
+        delivered: list[UUID] = []
+        for event in events:
+            failures = await self._bus.dispatch(event)
+            if failures:
+                await outbox.mark_failed(
+                    self._engine, event.event_id, "; ".join(failures), self._clock.now()
+                )
+            else:
+                delivered.append(event.event_id)
+        if delivered:
+            await outbox.mark_delivered(self._engine, delivered, self._clock.now())
+
+    async def deliver_due(self) -> int:
+        """One pass over every outbox: deliver what is due; return how many."""
+        total = 0
+        for outbox in self._outboxes:
+            while events := await outbox.claim_due(
+                self._engine, self._clock.now(), self._batch_size
+            ):
+                await self.deliver(outbox, events)
+                total += len(events)
+                if len(events) < self._batch_size:
+                    break
+        return total
+
+    async def backlog(self) -> int:
+        async with self._engine.connect() as connection:
+            return sum([await outbox.backlog(connection) for outbox in self._outboxes])
+
+    async def run(self) -> None:
+        """Poll until cancelled; a failing pass is logged and retried."""
+        last_purge: datetime | None = None
+        while True:
+            try:
+                await self.deliver_due()
+                now = self._clock.now()
+                if last_purge is None or now - last_purge > PURGE_INTERVAL:
+                    for outbox in self._outboxes:
+                        await outbox.purge_delivered(self._engine, now - DELIVERED_RETENTION)
+                    last_purge = now
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("outbox relay pass failed; retrying")
+            await asyncio.sleep(self._poll_interval)

@@ -1,0 +1,113 @@
+"""SQL unit of work: one write transaction, its outbox events and its inbox."""
+
+from __future__ import annotations
+
+import logging
+from types import TracebackType
+from typing import ClassVar, Self
+from uuid import UUID
+
+from sqlalchemy import Table
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from shared_kernel.application.clock import Clock
+from shared_kernel.domain.aggregate import AggregateRoot
+from shared_kernel.domain.events import IntegrationEvent
+from shared_kernel.infrastructure.database import begin_write
+from shared_kernel.infrastructure.outbox import Outbox, OutboxRelay
+
+logger = logging.getLogger(__name__)
+
+
+class SqlUnitOfWork:
+    """Base of each context's unit of work.
+
+    Subclasses name their context's inbox table and build their repositories
+    on the open connection in ``_bind``. One instance serves one ``async with``
+    block.
+    """
+
+    inbox_table: ClassVar[Table]
+
+    def __init__(
+        self, engine: AsyncEngine, outbox: Outbox, relay: OutboxRelay, clock: Clock
+    ) -> None:
+        self._engine = engine
+        self._outbox = outbox
+        self._relay = relay
+        self._clock = clock
+        self._connection: AsyncConnection | None = None
+        self._aggregates: list[AggregateRoot] = []
+        self._events: list[IntegrationEvent] = []
+
+    @property
+    def connection(self) -> AsyncConnection:
+        if self._connection is None:
+            raise RuntimeError("the unit of work is not open")
+        return self._connection
+
+    def _bind(self, connection: AsyncConnection) -> None:
+        """Create the repositories on ``connection``."""
+
+    async def __aenter__(self) -> Self:
+        if self._connection is not None:
+            raise RuntimeError("a unit of work serves one block at a time")
+        self._connection = await begin_write(self._engine)
+        self._bind(self._connection)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        connection, self._connection = self._connection, None
+        self._aggregates.clear()
+        self._events.clear()
+        if connection is not None:
+            try:
+                await connection.rollback()
+            finally:
+                await connection.close()
+
+    def collect(self, aggregate: AggregateRoot) -> None:
+        self._aggregates.append(aggregate)
+
+    def publish(self, event: IntegrationEvent) -> None:
+        self._events.append(event)
+
+    async def claim_event(self, event_id: UUID, subscriber_name: str) -> bool:
+        dialect_insert = (
+            pg_insert if self.connection.dialect.name == "postgresql" else sqlite_insert
+        )
+        statement = (
+            dialect_insert(self.inbox_table)
+            .values(
+                event_id=event_id,
+                subscriber=subscriber_name,
+                processed_at=self._clock.now(),
+            )
+            .on_conflict_do_nothing()
+        )
+        result = await self.connection.execute(statement)
+        return result.rowcount == 1
+
+    async def commit(self) -> None:
+        connection = self.connection
+        events = [event for aggregate in self._aggregates for event in aggregate.pull_events()]
+        events += self._events
+        if events:
+            await self._outbox.add(connection, events, self._clock.now())
+        await connection.commit()
+        await connection.close()
+        self._connection = None
+        self._aggregates.clear()
+        self._events.clear()
+        if events:
+            try:
+                await self._relay.deliver(self._outbox, events)
+            except Exception:  # committed is committed: the relay delivers them later
+                logger.exception("immediate delivery failed; the outbox relay will retry")

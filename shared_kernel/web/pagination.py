@@ -1,0 +1,57 @@
+"""Cursor pagination on the wire: opaque cursors and the list envelope."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Annotated, Generic, TypeVar
+
+from fastapi import Query
+from pydantic import BaseModel
+
+from shared_kernel.application.pagination import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    Keyset,
+    PageRequest,
+)
+from shared_kernel.domain.errors import InvalidInput
+
+ItemT = TypeVar("ItemT")
+
+
+class ListPage(BaseModel, Generic[ItemT]):
+    items: list[ItemT]
+    next_cursor: str | None
+
+
+def encode_cursor(keyset: Keyset | None) -> str | None:
+    if keyset is None:
+        return None
+    raw = json.dumps(list(keyset), separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def decode_cursor(cursor: str) -> Keyset:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    except (ValueError, binascii.Error, UnicodeError):
+        raise InvalidInput.for_field("cursor", "is not a cursor from this API") from None
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise InvalidInput.for_field("cursor", "is not a cursor from this API")
+    return tuple(values)
+
+
+def page_request(
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size (1–500).")
+    ] = DEFAULT_PAGE_SIZE,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=2000, description="`next_cursor` of the previous page."),
+    ] = None,
+) -> PageRequest:
+    """FastAPI dependency: the ``limit`` and ``cursor`` query parameters."""
+    return PageRequest(limit=limit, after=decode_cursor(cursor) if cursor else None)

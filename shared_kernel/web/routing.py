@@ -1,0 +1,55 @@
+"""The route class every context's router uses.
+
+It reads JSON bodies with numbers as ``Decimal`` (from their text, never via a
+float), refuses NaN and Infinity, and answers 415 when a JSON body arrives
+under another content type.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Coroutine
+from decimal import Decimal
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number this API accepts")
+
+
+class DecimalJsonRequest(Request):
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            body = await self.body()
+            try:
+                self._json = json.loads(body, parse_float=Decimal, parse_constant=_refuse_constant)
+            except json.JSONDecodeError:
+                raise
+            except (ValueError, UnicodeDecodeError, RecursionError) as error:
+                raise json.JSONDecodeError(str(error), body.decode("latin-1"), 0) from None
+        return self._json
+
+
+def _is_json(content_type: str | None) -> bool:
+    if not content_type:
+        return False
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+class StockbookRoute(APIRoute):
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        expects_json = self.body_field is not None
+
+        async def decimal_json_handler(request: Request) -> Response:
+            sends_body = request.method in ("POST", "PUT", "PATCH")
+            if expects_json and sends_body and not _is_json(request.headers.get("content-type")):
+                raise HTTPException(415, "Send the body as application/json.")
+            return await handler(DecimalJsonRequest(request.scope, request.receive))
+
+        return decimal_json_handler

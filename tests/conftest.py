@@ -1,0 +1,98 @@
+"""Fixtures shared by every test: databases on SQLite and PostgreSQL, and the app."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bootstrap.app import create_app
+from bootstrap.migrations import TARGET_METADATA, upgrade_to_heads
+from bootstrap.settings import Settings
+from shared_kernel.infrastructure.database import create_engine
+from tests.databases import (
+    POSTGRES_REQUIRED,
+    create_postgres_database,
+    drop_postgres_database,
+    postgres_unavailable_reason,
+)
+
+DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite") / "template.db"
+    upgrade_to_heads(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    reason = postgres_unavailable_reason()
+    if reason is not None:
+        if POSTGRES_REQUIRED:
+            pytest.fail(f"{reason}; STOCKBOOK_TEST_REQUIRE_POSTGRES=1 makes it mandatory")
+        pytest.skip(f"{reason}; set it up to run the PostgreSQL half of the SQL tests")
+    url = create_postgres_database()
+    upgrade_to_heads(url)
+    yield url
+    drop_postgres_database(url)
+
+
+async def _empty_postgres(url: str) -> None:
+    engine = create_engine(make_url(url))
+    tables = ", ".join(
+        f'"{table.name}"' for metadata in TARGET_METADATA for table in metadata.sorted_tables
+    )
+    async with engine.begin() as connection:
+        await connection.execute(text(f"TRUNCATE {tables}"))
+    await engine.dispose()
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> str:
+    """A migrated, empty database: a copy of the SQLite template, or PostgreSQL emptied."""
+    if request.param == "sqlite":
+        path = tmp_path / "stockbook.db"
+        shutil.copyfile(sqlite_template, path)
+        return f"sqlite+aiosqlite:///{path}"
+    url: str = request.getfixturevalue("postgres_url")
+    asyncio.run(_empty_postgres(url))
+    return url
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(make_url(database_url))
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url)
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
