@@ -21,9 +21,11 @@ from shared_kernel.web.request_id import RequestIdMiddleware
 MAX_BODY_BYTES = 10 * 1024 * 1024
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, container: RootContainer | None = None) -> FastAPI:
+    """The app; ``container`` lets tests override providers before it is built."""
     settings = settings or load_settings()
-    container = RootContainer(settings=settings)
+    container = container or RootContainer(settings=settings)
+    container.secret_key()  # a bad or missing key stops the start, not the first login
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -51,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.add_middleware(RequestIdMiddleware)
 
+    app.include_router(container.identity.router())
     app.include_router(container.stock.router())
     app.include_router(
         build_operations_router(container.engine(), container.relay(), metrics, head_revisions())

@@ -5,16 +5,25 @@ from __future__ import annotations
 import argparse
 import asyncio
 import errno
+import getpass
 import logging
 import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
 from sqlalchemy import text
 
+from bootstrap.container import RootContainer
 from bootstrap.migrations import upgrade_to_heads
 from bootstrap.settings import ConfigurationError, Settings, load_settings
+from contexts.identity.application.accounts import AccountService
+from contexts.identity.application.api_keys import ApiKeyService
+from contexts.identity.domain.user import User
+from shared_kernel.domain.errors import DomainError
 from shared_kernel.infrastructure.database import create_engine, parse_database_url
+
+T = TypeVar("T")
 
 
 class CommandError(Exception):
@@ -80,6 +89,54 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
     )
 
 
+def _read_password(email: str) -> str:
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"Password for {email}: ")
+        if getpass.getpass("Again: ") != password:
+            raise CommandError("the passwords differ")
+        return password
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+async def _with_container(settings: Settings, work: Callable[[RootContainer], Awaitable[T]]) -> T:
+    container = RootContainer(settings=settings)
+    try:
+        return await work(container)
+    finally:
+        await container.engine().dispose()
+
+
+def create_user(settings: Settings, email: str) -> None:
+    password = _read_password(email)
+    _check_database(settings)
+
+    async def work(container: RootContainer) -> User:
+        accounts: AccountService = container.identity.accounts()
+        return await accounts.create_user(email, password)
+
+    try:
+        user = asyncio.run(_with_container(settings, work))
+    except DomainError as error:
+        raise CommandError(error.detail) from None
+    print(f"created user {user.email} ({user.id})")
+
+
+def create_api_key(settings: Settings, email: str, name: str, scope: str) -> None:
+    _check_database(settings)
+
+    async def work(container: RootContainer) -> str:
+        accounts: AccountService = container.identity.accounts()
+        api_keys: ApiKeyService = container.identity.api_keys()
+        user = await accounts.user_by_email(email)
+        created = await api_keys.create(user.id, name, scope)
+        return created.plaintext
+
+    try:
+        print(asyncio.run(_with_container(settings, work)))
+    except DomainError as error:
+        raise CommandError(error.detail) from None
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stockbook", description="StockBook portfolio API.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -90,6 +147,15 @@ def _parser() -> argparse.ArgumentParser:
     serve_parser.add_argument("--reload", action="store_true", help="reload on code changes")
     serve_parser.add_argument("--access-log", action="store_true", help="log every request")
     commands.add_parser("migrate", help="apply all migrations (alembic upgrade heads)")
+    user_parser = commands.add_parser(
+        "create-user",
+        help="create a user; the password is asked for, or read from stdin when piped",
+    )
+    user_parser.add_argument("email")
+    key_parser = commands.add_parser("create-api-key", help="create an API key and print it")
+    key_parser.add_argument("email", help="the user who owns the key")
+    key_parser.add_argument("name", help="what the key is for")
+    key_parser.add_argument("--scope", choices=["read", "write"], default="read")
     return parser
 
 
@@ -102,6 +168,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             serve(settings, args)
         elif args.command == "migrate":
             migrate(settings)
+        elif args.command == "create-user":
+            create_user(settings, args.email)
+        elif args.command == "create-api-key":
+            create_api_key(settings, args.email, args.name, args.scope)
     except (ConfigurationError, CommandError) as error:
         print(f"stockbook: {error}", file=sys.stderr)
         return 2

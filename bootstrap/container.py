@@ -5,7 +5,9 @@ from __future__ import annotations
 from dependency_injector import containers, providers
 from sqlalchemy.engine import make_url
 
+from bootstrap.secret_key import resolve_secret_key
 from bootstrap.settings import Settings
+from contexts.identity.container import IdentityContainer
 from contexts.stock.container import StockContainer
 from shared_kernel.application.clock import SystemClock
 from shared_kernel.domain.events import IntegrationEvent
@@ -35,10 +37,28 @@ class RootContainer(containers.DeclarativeContainer):
     codec = providers.Singleton(_codec)
     relay = providers.Singleton(OutboxRelay, engine=engine, bus=bus, clock=clock)
 
+    secret_key = providers.Singleton(resolve_secret_key, settings)
+
+    identity = providers.Container(
+        IdentityContainer,
+        engine=engine,
+        clock=clock,
+        codec=codec,
+        relay=relay,
+        secret_key=secret_key,
+        access_token_minutes=settings.provided.access_token_minutes,
+        registration_open=settings.provided.allow_registration,
+    )
     stock = providers.Container(
-        StockContainer, engine=engine, clock=clock, codec=codec, relay=relay
+        StockContainer,
+        engine=engine,
+        clock=clock,
+        codec=codec,
+        relay=relay,
+        auth=identity.web_auth,
     )
 
 
-RootContainer.codec.add_args(RootContainer.stock.events)
-RootContainer.relay.add_kwargs(outboxes=providers.List(RootContainer.stock.outbox))
+_CONTEXTS = (RootContainer.identity, RootContainer.stock)
+RootContainer.codec.add_args(*(context.events for context in _CONTEXTS))
+RootContainer.relay.add_kwargs(outboxes=providers.List(*(context.outbox for context in _CONTEXTS)))

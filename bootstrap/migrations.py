@@ -13,11 +13,12 @@ from sqlalchemy.engine import URL, make_url
 
 import migrations
 from bootstrap.settings import load_settings
+from contexts.identity.infrastructure.tables import metadata as identity_metadata
 from contexts.stock.infrastructure.tables import metadata as stock_metadata
 
 MIGRATIONS_DIR = Path(migrations.__file__).parent
-CONTEXTS = ("stock",)
-TARGET_METADATA: list[MetaData] = [stock_metadata]
+CONTEXTS = ("identity", "stock")
+TARGET_METADATA: list[MetaData] = [identity_metadata, stock_metadata]
 
 
 def alembic_config(database_url: str) -> Config:

@@ -16,6 +16,7 @@ from contexts.stock.infrastructure.unit_of_work import SqlStockUnitOfWork, stock
 from shared_kernel.application.clock import SystemClock
 from shared_kernel.infrastructure.event_codec import EventCodec
 from shared_kernel.infrastructure.outbox import OutboxRelay
+from shared_kernel.web.auth import WebAuth
 
 
 class StockContainer(containers.DeclarativeContainer):
@@ -23,6 +24,7 @@ class StockContainer(containers.DeclarativeContainer):
     clock = providers.Dependency(instance_of=SystemClock)
     codec = providers.Dependency(instance_of=EventCodec)
     relay = providers.Dependency(instance_of=OutboxRelay)
+    auth = providers.Dependency(instance_of=WebAuth)
 
     events = providers.Object(STOCK_EVENTS)
     outbox = providers.Singleton(stock_outbox, codec=codec)
@@ -47,4 +49,5 @@ class StockContainer(containers.DeclarativeContainer):
         price_service=price_service,
         split_service=split_service,
         reader=reader,
+        auth=auth,
     )

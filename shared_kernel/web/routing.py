@@ -12,7 +12,7 @@ from collections.abc import Callable, Coroutine
 from decimal import Decimal
 from typing import Any
 
-from fastapi import Request, Response
+from fastapi import Request, Response, params
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
@@ -44,7 +44,9 @@ def _is_json(content_type: str | None) -> bool:
 class StockbookRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
-        expects_json = self.body_field is not None
+        expects_json = self.body_field is not None and not isinstance(
+            self.body_field.field_info, params.Form
+        )
 
         async def decimal_json_handler(request: Request) -> Response:
             sends_body = request.method in ("POST", "PUT", "PATCH")

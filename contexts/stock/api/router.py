@@ -39,6 +39,7 @@ from contexts.stock.domain.errors import StockNotFound
 from contexts.stock.domain.gics import classification
 from contexts.stock.domain.price import DailyPrice
 from shared_kernel.application.pagination import PageRequest
+from shared_kernel.web.auth import WebAuth
 from shared_kernel.web.csv_body import CSV_REQUEST_BODY, csv_body
 from shared_kernel.web.etag import etag_for, version_check
 from shared_kernel.web.pagination import ListPage, encode_cursor, page_request
@@ -57,8 +58,15 @@ def build_stock_router(
     price_service: PriceService,
     split_service: SplitService,
     reader: StockReader,
+    auth: WebAuth,
 ) -> APIRouter:
-    router = APIRouter(prefix=API_PREFIX, tags=["stock"], route_class=StockbookRoute)
+    router = APIRouter(
+        prefix=API_PREFIX,
+        tags=["stock"],
+        route_class=StockbookRoute,
+        dependencies=[Depends(auth.principal)],
+    )
+    writer = [Depends(auth.writer)]
 
     async def existing(stock_id: UUID) -> StockView:
         view = await reader.get(stock_id)
@@ -70,7 +78,8 @@ def build_stock_router(
         "/stocks",
         status_code=201,
         summary="Register a stock in the catalog",
-        responses=problem_responses(409, 415, 422),
+        dependencies=writer,
+        responses=problem_responses(401, 403, 409, 415, 422),
     )
     async def register_stock(body: StockCreate, response: Response) -> StockOut:
         view = await catalog.register(RegisterStock(**body.model_dump()))
@@ -81,7 +90,7 @@ def build_stock_router(
     @router.get(
         "/stocks",
         summary="Search and list stocks",
-        responses=problem_responses(422),
+        responses=problem_responses(401, 422),
     )
     async def list_stocks(
         page: Annotated[PageRequest, Depends(page_request)],
@@ -105,7 +114,7 @@ def build_stock_router(
     @router.get(
         "/stocks/by-symbol/{symbol}",
         summary="Get a stock by its symbol (any case)",
-        responses=problem_responses(404),
+        responses=problem_responses(401, 404),
     )
     async def get_stock_by_symbol(symbol: str, response: Response) -> StockOut:
         view = await reader.get_by_symbol(symbol)
@@ -114,7 +123,7 @@ def build_stock_router(
         response.headers["ETag"] = etag_for(view.version)
         return _stock_out(view)
 
-    @router.get("/stocks/{stock_id}", summary="Get a stock", responses=problem_responses(404))
+    @router.get("/stocks/{stock_id}", summary="Get a stock", responses=problem_responses(401, 404))
     async def get_stock(stock_id: UUID, response: Response) -> StockOut:
         view = await existing(stock_id)
         response.headers["ETag"] = etag_for(view.version)
@@ -123,7 +132,8 @@ def build_stock_router(
     @router.patch(
         "/stocks/{stock_id}",
         summary="Change a stock's description",
-        responses=problem_responses(404, 412, 415, 422),
+        dependencies=writer,
+        responses=problem_responses(401, 403, 404, 412, 415, 422),
     )
     async def update_stock(
         stock_id: UUID,
@@ -145,7 +155,8 @@ def build_stock_router(
         "/stocks/{stock_id}",
         status_code=204,
         summary="Delist a stock (it stays for history)",
-        responses=problem_responses(404, 412),
+        dependencies=writer,
+        responses=problem_responses(401, 403, 404, 412),
     )
     async def delist_stock(
         stock_id: UUID, if_match: Annotated[str | None, Header()] = None
@@ -156,7 +167,8 @@ def build_stock_router(
     @router.put(
         "/stocks/{stock_id}/prices",
         summary="Record daily prices (a date already stored is replaced)",
-        responses=problem_responses(404, 413, 415, 422),
+        dependencies=writer,
+        responses=problem_responses(401, 403, 404, 413, 415, 422),
     )
     async def record_prices(stock_id: UUID, body: PricesIn) -> PricesRecorded:
         recorded = await price_service.record(
@@ -170,7 +182,7 @@ def build_stock_router(
     @router.get(
         "/stocks/{stock_id}/prices",
         summary="Daily prices in a date range, ascending",
-        responses=problem_responses(404, 422),
+        responses=problem_responses(401, 404, 422),
     )
     async def list_prices(
         stock_id: UUID,
@@ -184,7 +196,8 @@ def build_stock_router(
     @router.post(
         "/prices/import",
         summary="Import daily prices from CSV (all rows or none)",
-        responses=problem_responses(413, 415, 422),
+        dependencies=writer,
+        responses=problem_responses(401, 403, 413, 415, 422),
         openapi_extra=CSV_REQUEST_BODY,
     )
     async def import_prices(request: Request) -> PriceImportOut:
@@ -195,7 +208,8 @@ def build_stock_router(
         "/stocks/{stock_id}/splits",
         status_code=201,
         summary="Record a stock split",
-        responses=problem_responses(404, 415, 422),
+        dependencies=writer,
+        responses=problem_responses(401, 403, 404, 415, 422),
     )
     async def record_split(stock_id: UUID, body: SplitIn, response: Response) -> SplitOut:
         split = await split_service.record(RecordSplit(stock_id=stock_id, **body.model_dump()))
@@ -205,7 +219,7 @@ def build_stock_router(
     @router.get(
         "/stocks/{stock_id}/splits",
         summary="A stock's splits, ascending by date",
-        responses=problem_responses(404),
+        responses=problem_responses(401, 404),
     )
     async def list_splits(stock_id: UUID) -> SplitList:
         await existing(stock_id)

@@ -1,0 +1,1 @@
+"""Identity context: users, passwords, access tokens and API keys."""

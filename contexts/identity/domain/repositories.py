@@ -1,0 +1,40 @@
+"""Repository ports of the identity context."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+from contexts.identity.domain.api_key import ApiKey
+from contexts.identity.domain.user import User
+
+
+class UserRepository(Protocol):
+    async def add(self, user: User) -> None:
+        """Insert; raises ``EmailTaken`` when the email is registered."""
+        ...
+
+
+class ApiKeyRepository(Protocol):
+    async def add(self, key: ApiKey) -> None: ...
+
+    async def revoke(self, key_id: UUID, user_id: UUID, now: datetime) -> bool:
+        """Revoke the user's active key; False when there is none with that id."""
+        ...
+
+    async def touch(self, key_id: UUID, now: datetime) -> None:
+        """Remember that the key was just used."""
+        ...
+
+
+class LoginFailureLog(Protocol):
+    async def record(self, email: str, client: str, at: datetime) -> None: ...
+
+    async def since(self, email: str, client: str, since: datetime) -> list[datetime]:
+        """When this client failed to log in as ``email`` after ``since``, oldest first."""
+        ...
+
+    async def clear(self, email: str, client: str) -> None: ...
+
+    async def forget_before(self, before: datetime) -> None: ...
