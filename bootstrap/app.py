@@ -53,8 +53,14 @@ def create_app(settings: Settings | None = None, container: RootContainer | None
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.add_middleware(RequestIdMiddleware)
 
-    app.include_router(container.identity.router())
-    app.include_router(container.stock.router())
+    for context in (
+        container.identity,
+        container.stock,
+        container.portfolio,
+        container.transaction,
+    ):
+        app.include_router(context.router())
+    container.transaction.subscribers().subscribe(container.bus())
     app.include_router(
         build_operations_router(container.engine(), container.relay(), metrics, head_revisions())
     )

@@ -6,12 +6,25 @@ import argparse
 import asyncio
 import errno
 import getpass
+import json
 import logging
 import socket
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import asdict
+from pathlib import Path
 from typing import TypeVar
+from uuid import UUID
 
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from sqlalchemy import text
 
 from bootstrap.container import RootContainer
@@ -20,6 +33,8 @@ from bootstrap.settings import ConfigurationError, Settings, load_settings
 from contexts.identity.application.accounts import AccountService
 from contexts.identity.application.api_keys import ApiKeyService
 from contexts.identity.domain.user import User
+from contexts.transaction.application.book import BookService
+from contexts.transaction.application.ports import StoredResponse
 from shared_kernel.domain.errors import DomainError
 from shared_kernel.infrastructure.database import create_engine, parse_database_url
 
@@ -137,6 +152,58 @@ def create_api_key(settings: Settings, email: str, name: str, scope: str) -> Non
         raise CommandError(error.detail) from None
 
 
+def import_transactions(settings: Settings, path: Path, portfolio_id: UUID, email: str) -> None:
+    if not path.is_file():
+        raise CommandError(f"no file at {path}")
+    _check_database(settings)
+    size = path.stat().st_size
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=False,
+    ) as progress:
+        reading = progress.add_task("reading", total=size)
+        chunks: list[bytes] = []
+        with path.open("rb") as file:
+            while chunk := file.read(1 << 20):
+                chunks.append(chunk)
+                progress.advance(reading, len(chunk))
+        content = b"".join(chunks)
+        progress.add_task("validating and recording", total=None)
+
+        async def work(container: RootContainer) -> StoredResponse:
+            accounts: AccountService = container.identity.accounts()
+            book: BookService = container.transaction.book()
+            user = await accounts.user_by_email(email)
+            return await book.import_csv(
+                user.id,
+                portfolio_id,
+                content,
+                dry_run=False,
+                idempotency=None,
+                render=lambda result: StoredResponse(200, json.dumps(asdict(result))),
+            )
+
+        try:
+            stored = asyncio.run(_with_container(settings, work))
+        except DomainError as error:
+            progress.stop()
+            for problem in error.errors[:50]:
+                where = f"line {problem.line}: " if problem.line else ""
+                field = f"{problem.field}: " if problem.field else ""
+                print(f"  {where}{field}{problem.message}", file=sys.stderr)
+            raise CommandError(error.detail) from None
+    result = json.loads(stored.body)
+    print(
+        f"recorded {result['recorded']} transactions, "
+        f"skipped {result['skipped_duplicates']} already imported"
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stockbook", description="StockBook portfolio API.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -156,6 +223,12 @@ def _parser() -> argparse.ArgumentParser:
     key_parser.add_argument("email", help="the user who owns the key")
     key_parser.add_argument("name", help="what the key is for")
     key_parser.add_argument("--scope", choices=["read", "write"], default="read")
+    import_parser = commands.add_parser(
+        "import-transactions", help="import a transactions CSV file into a portfolio"
+    )
+    import_parser.add_argument("file", type=Path, help="CSV in the API's import format")
+    import_parser.add_argument("--portfolio", required=True, type=UUID, help="portfolio id")
+    import_parser.add_argument("--user", required=True, help="email of the portfolio's owner")
     return parser
 
 
@@ -172,6 +245,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             create_user(settings, args.email)
         elif args.command == "create-api-key":
             create_api_key(settings, args.email, args.name, args.scope)
+        elif args.command == "import-transactions":
+            import_transactions(settings, args.file, args.portfolio, args.user)
     except (ConfigurationError, CommandError) as error:
         print(f"stockbook: {error}", file=sys.stderr)
         return 2

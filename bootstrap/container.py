@@ -8,7 +8,9 @@ from sqlalchemy.engine import make_url
 from bootstrap.secret_key import resolve_secret_key
 from bootstrap.settings import Settings
 from contexts.identity.container import IdentityContainer
+from contexts.portfolio.container import PortfolioContainer
 from contexts.stock.container import StockContainer
+from contexts.transaction.container import TransactionContainer
 from shared_kernel.application.clock import SystemClock
 from shared_kernel.domain.events import IntegrationEvent
 from shared_kernel.infrastructure.database import create_engine
@@ -57,8 +59,31 @@ class RootContainer(containers.DeclarativeContainer):
         relay=relay,
         auth=identity.web_auth,
     )
+    portfolio = providers.Container(
+        PortfolioContainer,
+        engine=engine,
+        clock=clock,
+        codec=codec,
+        relay=relay,
+        auth=identity.web_auth,
+    )
+    transaction = providers.Container(
+        TransactionContainer,
+        engine=engine,
+        clock=clock,
+        codec=codec,
+        relay=relay,
+        auth=identity.web_auth,
+        stock_catalog=stock.catalog,
+        portfolio_directory=portfolio.directory,
+    )
 
 
-_CONTEXTS = (RootContainer.identity, RootContainer.stock)
+_CONTEXTS = (
+    RootContainer.identity,
+    RootContainer.stock,
+    RootContainer.portfolio,
+    RootContainer.transaction,
+)
 RootContainer.codec.add_args(*(context.events for context in _CONTEXTS))
 RootContainer.relay.add_kwargs(outboxes=providers.List(*(context.outbox for context in _CONTEXTS)))

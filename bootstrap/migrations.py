@@ -14,11 +14,20 @@ from sqlalchemy.engine import URL, make_url
 import migrations
 from bootstrap.settings import load_settings
 from contexts.identity.infrastructure.tables import metadata as identity_metadata
+from contexts.portfolio.infrastructure.tables import metadata as portfolio_metadata
 from contexts.stock.infrastructure.tables import metadata as stock_metadata
+from contexts.transaction.infrastructure.tables import metadata as transaction_metadata
 
 MIGRATIONS_DIR = Path(migrations.__file__).parent
-CONTEXTS = ("identity", "stock")
-TARGET_METADATA: list[MetaData] = [identity_metadata, stock_metadata]
+METADATA_BY_CONTEXT: dict[str, MetaData] = {
+    "identity": identity_metadata,
+    "stock": stock_metadata,
+    "portfolio": portfolio_metadata,
+    "transaction": transaction_metadata,
+}
+"""Each context's tables; its migrations live in ``versions/<context>/``."""
+CONTEXTS = tuple(METADATA_BY_CONTEXT)
+TARGET_METADATA: list[MetaData] = list(METADATA_BY_CONTEXT.values())
 
 
 def alembic_config(database_url: str) -> Config:

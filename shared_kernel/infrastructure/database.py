@@ -9,10 +9,14 @@ stale state), plain ``BEGIN`` for readers.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import event
-from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -82,17 +86,25 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
 
-async def begin_write(engine: AsyncEngine) -> AsyncConnection:
-    """A connection inside a transaction that will write.
+_sqlite_writers: WeakKeyDictionary[Engine, asyncio.Lock] = WeakKeyDictionary()
 
-    On SQLite it starts with ``BEGIN IMMEDIATE``; on PostgreSQL it is an
-    ordinary transaction (row locks are taken where needed).
+
+@contextlib.asynccontextmanager
+async def write_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection inside a transaction that will write; commit it explicitly.
+
+    On PostgreSQL it is an ordinary transaction (row locks are taken where
+    needed). SQLite has one writer at a time: the process's writers queue on
+    an asyncio lock first — waiting there holds no pooled connection, so a
+    writer that needs a second connection for a read cannot starve — and the
+    transaction starts with ``BEGIN IMMEDIATE`` (other processes queue on
+    the busy timeout). Leaving without a commit rolls back.
     """
-    connection = await engine.connect()
-    try:
+    async with contextlib.AsyncExitStack() as stack:
+        if is_sqlite(engine.url):
+            lock = _sqlite_writers.setdefault(engine.sync_engine, asyncio.Lock())
+            await stack.enter_async_context(lock)
+        connection = await stack.enter_async_context(engine.connect())
         await connection.execution_options(**{WRITE_TRANSACTION: True})
         await connection.begin()
-    except BaseException:
-        await connection.close()
-        raise
-    return connection
+        yield connection

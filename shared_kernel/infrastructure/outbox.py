@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared_kernel.application.clock import Clock
 from shared_kernel.domain.events import IntegrationEvent
-from shared_kernel.infrastructure.database import begin_write
+from shared_kernel.infrastructure.database import write_transaction
 from shared_kernel.infrastructure.event_bus import InProcessEventBus
 from shared_kernel.infrastructure.event_codec import EventCodec
 
@@ -74,8 +74,7 @@ class Outbox:
         self, engine: AsyncEngine, now: datetime, limit: int
     ) -> list[IntegrationEvent]:
         t = self.table
-        connection = await begin_write(engine)
-        try:
+        async with write_transaction(engine) as connection:
             rows = (
                 await connection.execute(
                     select(t.c.event_id, t.c.event_type, t.c.payload)
@@ -92,26 +91,25 @@ class Outbox:
                     .values(next_attempt_at=now + CLAIM_LEASE)
                 )
             await connection.commit()
-        finally:
-            await connection.close()
         return [self._codec.decode(row.event_type, row.payload) for row in rows]
 
     async def mark_delivered(
         self, engine: AsyncEngine, event_ids: Sequence[UUID], now: datetime
     ) -> None:
         t = self.table
-        async with engine.begin() as connection:
+        async with write_transaction(engine) as connection:
             await connection.execute(
                 update(t)
                 .where(t.c.event_id.in_(event_ids))
                 .values(delivered_at=now, attempts=t.c.attempts + 1, last_error=None)
             )
+            await connection.commit()
 
     async def mark_failed(
         self, engine: AsyncEngine, event_id: UUID, error: str, now: datetime
     ) -> None:
         t = self.table
-        async with engine.begin() as connection:
+        async with write_transaction(engine) as connection:
             attempts = (
                 await connection.execute(select(t.c.attempts).where(t.c.event_id == event_id))
             ).scalar_one()
@@ -124,6 +122,7 @@ class Outbox:
                     next_attempt_at=now + retry_delay(attempts + 1),
                 )
             )
+            await connection.commit()
 
     async def backlog(self, connection: AsyncConnection) -> int:
         t = self.table
@@ -134,10 +133,11 @@ class Outbox:
 
     async def purge_delivered(self, engine: AsyncEngine, before: datetime) -> None:
         t = self.table
-        async with engine.begin() as connection:
+        async with write_transaction(engine) as connection:
             await connection.execute(
                 t.delete().where(t.c.delivered_at.is_not(None), t.c.delivered_at < before)
             )
+            await connection.commit()
 
 
 class OutboxRelay:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from types import TracebackType
 from typing import ClassVar, Self
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from shared_kernel.application.clock import Clock
 from shared_kernel.domain.aggregate import AggregateRoot
 from shared_kernel.domain.events import IntegrationEvent
-from shared_kernel.infrastructure.database import begin_write
+from shared_kernel.infrastructure.database import write_transaction
 from shared_kernel.infrastructure.outbox import Outbox, OutboxRelay
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ class SqlUnitOfWork:
         self._relay = relay
         self._clock = clock
         self._connection: AsyncConnection | None = None
+        self._transaction = contextlib.AsyncExitStack()
         self._aggregates: list[AggregateRoot] = []
         self._events: list[IntegrationEvent] = []
 
@@ -54,7 +56,9 @@ class SqlUnitOfWork:
     async def __aenter__(self) -> Self:
         if self._connection is not None:
             raise RuntimeError("a unit of work serves one block at a time")
-        self._connection = await begin_write(self._engine)
+        self._connection = await self._transaction.enter_async_context(
+            write_transaction(self._engine)
+        )
         self._bind(self._connection)
         return self
 
@@ -64,14 +68,10 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        connection, self._connection = self._connection, None
+        self._connection = None
         self._aggregates.clear()
         self._events.clear()
-        if connection is not None:
-            try:
-                await connection.rollback()
-            finally:
-                await connection.close()
+        await self._transaction.aclose()
 
     def collect(self, aggregate: AggregateRoot) -> None:
         self._aggregates.append(aggregate)
@@ -102,7 +102,7 @@ class SqlUnitOfWork:
         if events:
             await self._outbox.add(connection, events, self._clock.now())
         await connection.commit()
-        await connection.close()
+        await self._transaction.aclose()
         self._connection = None
         self._aggregates.clear()
         self._events.clear()

@@ -86,7 +86,7 @@ def build_identity_router(
 
     @router.get("/auth/api-keys", summary="Your API keys", responses=problem_responses(401))
     async def list_api_keys(caller: Caller) -> ListPage[ApiKeyOut]:
-        keys = await api_keys.list(caller.user_id)
+        keys = await api_keys.list_keys(caller.user_id)
         return ListPage[ApiKeyOut](
             items=[ApiKeyOut.model_validate(key) for key in keys], next_cursor=None
         )

@@ -74,7 +74,7 @@ class ApiKeyService:
             await uow.commit()
         return CreatedApiKey(key=key, plaintext=f"{KEY_PREFIX}{lookup}_{secret}")
 
-    async def list(self, user_id: UUID) -> list[ApiKey]:
+    async def list_keys(self, user_id: UUID) -> list[ApiKey]:
         return await self._reader.active_api_keys(user_id)
 
     async def revoke(self, user_id: UUID, key_id: UUID) -> None:

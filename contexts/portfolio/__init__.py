@@ -1,0 +1,1 @@
+"""Portfolio context: portfolios, and the holdings, valuation and performance derived from them."""

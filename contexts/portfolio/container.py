@@ -1,0 +1,43 @@
+"""Dependency-injection container of the portfolio context."""
+
+from __future__ import annotations
+
+from dependency_injector import containers, providers
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from contexts.portfolio.api.router import build_portfolio_router
+from contexts.portfolio.application.portfolios import PortfolioService
+from contexts.portfolio.contracts import PORTFOLIO_EVENTS
+from contexts.portfolio.infrastructure.repositories import (
+    SqlPortfolioDirectory,
+    SqlPortfolioReader,
+)
+from contexts.portfolio.infrastructure.unit_of_work import (
+    SqlPortfolioUnitOfWork,
+    portfolio_outbox,
+)
+from shared_kernel.application.clock import SystemClock
+from shared_kernel.infrastructure.event_codec import EventCodec
+from shared_kernel.infrastructure.outbox import OutboxRelay
+from shared_kernel.web.auth import WebAuth
+
+
+class PortfolioContainer(containers.DeclarativeContainer):
+    engine = providers.Dependency(instance_of=AsyncEngine)
+    clock = providers.Dependency(instance_of=SystemClock)
+    codec = providers.Dependency(instance_of=EventCodec)
+    relay = providers.Dependency(instance_of=OutboxRelay)
+    auth = providers.Dependency(instance_of=WebAuth)
+
+    events = providers.Object(PORTFOLIO_EVENTS)
+    outbox = providers.Singleton(portfolio_outbox, codec=codec)
+    unit_of_work = providers.Factory(
+        SqlPortfolioUnitOfWork, engine=engine, outbox=outbox, relay=relay, clock=clock
+    )
+    reader = providers.Singleton(SqlPortfolioReader, engine=engine)
+    directory = providers.Singleton(SqlPortfolioDirectory, engine=engine)
+
+    portfolios = providers.Singleton(
+        PortfolioService, uow_factory=unit_of_work.provider, reader=reader, clock=clock
+    )
+    router = providers.Singleton(build_portfolio_router, portfolios=portfolios, auth=auth)

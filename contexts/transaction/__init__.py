@@ -1,0 +1,1 @@
+"""Transaction context: the book of transactions and its share ledger."""

@@ -1,0 +1,124 @@
+"""The CSV format of transaction import and export (API.md "Transactions").
+
+``executed_at,type,symbol,quantity,price,amount,fee,tax,notes,external_id``:
+UTF-8, comma separated, header required, columns in any order, empty cells
+mean absent. ``executed_at`` is an ISO 8601 timestamp (UTC when it has no
+offset) or a date (midnight UTC). Exported rows carry ``amount`` for every
+type; on import, a BUY or SELL ``amount`` must equal quantity × price.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from contexts.transaction.domain.transaction import Transaction, TransactionInput
+from shared_kernel.application.csv_table import read_csv
+from shared_kernel.domain.errors import DomainError, ErrorDetail, InvalidInput
+from shared_kernel.domain.money import parse_decimal
+
+TRANSACTION_CSV_COLUMNS = (
+    "executed_at",
+    "type",
+    "symbol",
+    "quantity",
+    "price",
+    "amount",
+    "fee",
+    "tax",
+    "notes",
+    "external_id",
+)
+_REQUIRED = frozenset({"executed_at", "type"})
+_OPTIONAL = frozenset(TRANSACTION_CSV_COLUMNS) - _REQUIRED
+_DECIMAL_COLUMNS = ("quantity", "price", "amount", "fee", "tax")
+
+
+@dataclass(frozen=True)
+class ParsedRow:
+    line: int
+    symbol: str | None
+    request: TransactionInput
+    """The row as a request (its stock is named by ``symbol``, not yet by id)."""
+    stated_amount: Decimal | None = None
+    """The ``amount`` cell of a BUY or SELL, to check against quantity × price."""
+
+
+def parse_timestamp(text: str) -> datetime:
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), datetime.min.time(), tzinfo=UTC)
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput.for_field(
+            "executed_at", "must be an ISO 8601 timestamp or a date YYYY-MM-DD"
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _row(line: int, cells: dict[str, str]) -> ParsedRow:
+    for name in sorted(_REQUIRED):
+        if name not in cells:
+            raise InvalidInput.for_field(name, "is required")
+    numbers = {name: parse_decimal(cells[name], name) for name in _DECIMAL_COLUMNS if name in cells}
+    request = TransactionInput(
+        type=cells["type"],
+        executed_at=parse_timestamp(cells["executed_at"]),
+        quantity=numbers.get("quantity"),
+        price=numbers.get("price"),
+        amount=numbers.get("amount"),
+        fee=numbers.get("fee", Decimal(0)),
+        tax=numbers.get("tax", Decimal(0)),
+        notes=cells.get("notes"),
+        external_id=cells.get("external_id"),
+    )
+    stated_amount = None
+    if request.type.strip().upper() in ("BUY", "SELL"):
+        stated_amount, request = request.amount, replace(request, amount=None)
+    return ParsedRow(line, cells.get("symbol"), request, stated_amount)
+
+
+def parse_transaction_csv(content: bytes) -> tuple[list[ParsedRow], list[ErrorDetail]]:
+    """Every well-formed row, and a problem for every other one (header problems raise)."""
+    rows: list[ParsedRow] = []
+    errors: list[ErrorDetail] = []
+    for row in read_csv(content, _REQUIRED, _OPTIONAL):
+        try:
+            if row.problem:
+                raise InvalidInput(row.problem)
+            rows.append(_row(row.line, row.cells))
+        except DomainError as error:
+            errors += [
+                ErrorDetail(line=row.line, field=e.field, message=e.message) for e in error.errors
+            ] or [ErrorDetail(line=row.line, message=error.detail)]
+    if not rows and not errors:
+        errors.append(ErrorDetail(line=2, message="the file has no data rows"))
+    return rows, errors
+
+
+def _cell(value: Decimal | str | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:f}" if isinstance(value, Decimal) else value
+
+
+def format_row(transaction: Transaction) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(
+        [
+            transaction.executed_at.isoformat().replace("+00:00", "Z"),
+            transaction.type.value,
+            _cell(transaction.symbol),
+            _cell(transaction.quantity),
+            _cell(transaction.price),
+            _cell(transaction.amount),
+            _cell(transaction.fee),
+            _cell(transaction.tax),
+            _cell(transaction.notes),
+            _cell(transaction.external_id),
+        ]
+    )
+    return buffer.getvalue()

@@ -1,0 +1,81 @@
+"""Idempotent execution of a write: claim the key, do the work, store the answer.
+
+The answer is stored in the same database transaction as the work, so a
+request either recorded nothing or recorded its effect together with the
+response its retries will get. A failed attempt releases the key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TypeVar
+from uuid import UUID
+
+from contexts.transaction.application.ports import (
+    ClaimOutcome,
+    StoredResponse,
+    TransactionUnitOfWork,
+    TransactionUnitOfWorkFactory,
+)
+from contexts.transaction.domain.errors import IdempotencyKeyInUse, IdempotencyKeyReused
+from shared_kernel.application.clock import Clock
+
+T = TypeVar("T")
+
+KEY_RETENTION = timedelta(hours=24)
+"""Keys are kept at least this long."""
+ABANDONED_AFTER = timedelta(minutes=2)
+"""A claim this old without an answer belongs to a request that died: it may be taken over."""
+
+
+@dataclass(frozen=True)
+class IdempotentRequest:
+    key: str
+    fingerprint: str
+    """A digest of what was asked (path and body): a key may only be retried with the same."""
+
+
+class IdempotentRunner:
+    def __init__(self, uow_factory: TransactionUnitOfWorkFactory, clock: Clock) -> None:
+        self._uow_factory = uow_factory
+        self._clock = clock
+
+    async def run(
+        self,
+        owner_id: UUID,
+        portfolio_id: UUID,
+        request: IdempotentRequest | None,
+        work: Callable[[TransactionUnitOfWork], Awaitable[T]],
+        render: Callable[[T], StoredResponse],
+    ) -> StoredResponse:
+        if request is None:
+            async with self._uow_factory() as uow:
+                response = render(await work(uow))
+                await uow.commit()
+            return response
+        async with self._uow_factory() as uow:
+            await uow.idempotency.forget_expired(self._clock.now())
+            claim = await uow.idempotency.claim(
+                owner_id, request.key, request.fingerprint, portfolio_id, self._clock.now()
+            )
+            await uow.commit()
+        if claim.outcome is ClaimOutcome.REPLAY:
+            assert claim.response is not None
+            return claim.response
+        if claim.outcome is ClaimOutcome.REUSED:
+            raise IdempotencyKeyReused()
+        if claim.outcome is ClaimOutcome.IN_USE:
+            raise IdempotencyKeyInUse()
+        try:
+            async with self._uow_factory() as uow:
+                response = render(await work(uow))
+                await uow.idempotency.complete(owner_id, request.key, response)
+                await uow.commit()
+        except Exception:
+            async with self._uow_factory() as uow:
+                await uow.idempotency.release(owner_id, request.key)
+                await uow.commit()
+            raise
+        return response

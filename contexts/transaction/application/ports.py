@@ -1,0 +1,88 @@
+"""Ports the transaction application needs."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+from typing import Protocol
+from uuid import UUID
+
+from contexts.transaction.domain.repositories import PositionLocks, TransactionRepository
+from contexts.transaction.domain.transaction import Transaction, TransactionType
+from shared_kernel.application.pagination import Page, PageRequest
+from shared_kernel.application.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    """The response first given to an idempotent request, to give again to its retries."""
+
+    status: int
+    body: str
+    location: str | None = None
+
+
+class ClaimOutcome(Enum):
+    NEW = "new"
+    """Nobody used the key: go ahead (and complete or release it)."""
+    REPLAY = "replay"
+    """A request with the same key and body succeeded: answer what it was answered."""
+    IN_USE = "in_use"
+    """A request with this key is still being processed."""
+    REUSED = "reused"
+    """The key was used for a different request."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    outcome: ClaimOutcome
+    response: StoredResponse | None = None
+
+
+class IdempotencyRecords(Protocol):
+    async def claim(
+        self, owner_id: UUID, key: str, fingerprint: str, portfolio_id: UUID, now: datetime
+    ) -> Claim: ...
+
+    async def complete(self, owner_id: UUID, key: str, response: StoredResponse) -> None: ...
+
+    async def release(self, owner_id: UUID, key: str) -> None: ...
+
+    async def delete_portfolio(self, portfolio_id: UUID) -> None: ...
+
+    async def forget_expired(self, now: datetime) -> None: ...
+
+
+class TransactionUnitOfWork(UnitOfWork, Protocol):
+    transactions: TransactionRepository
+    locks: PositionLocks
+    idempotency: IdempotencyRecords
+
+
+TransactionUnitOfWorkFactory = Callable[[], TransactionUnitOfWork]
+
+
+@dataclass(frozen=True)
+class TransactionFilter:
+    portfolio_id: UUID
+    type: TransactionType | None = None
+    stock_id: UUID | None = None
+    first_date: date | None = None
+    last_date: date | None = None
+    include_voided: bool = False
+
+
+class TransactionReader(Protocol):
+    async def get(self, transaction_id: UUID, owner_id: UUID) -> Transaction | None: ...
+
+    async def search(
+        self, transaction_filter: TransactionFilter, page: PageRequest
+    ) -> Page[Transaction]:
+        """Newest ``executed_at`` first."""
+        ...
+
+    def live_in_order(self, portfolio_id: UUID) -> AsyncIterator[Transaction]:
+        """The portfolio's live transactions, oldest first, read in batches."""
+        ...

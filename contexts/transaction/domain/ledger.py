@@ -1,0 +1,85 @@
+"""The share ledger and its invariant.
+
+For every (portfolio, stock) the running quantity, in ``executed_at`` order
+with splits applied at the start of their effective dates, never drops below
+zero — at no moment of history. Quantities are exact fractions: a 1-for-3
+split of 100 shares holds 100/3, not a rounded decimal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from fractions import Fraction
+from uuid import UUID
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One BUY (positive delta) or SELL (negative delta) of a position."""
+
+    transaction_id: UUID
+    executed_at: datetime
+    recorded_at: datetime
+    delta: Decimal
+
+    @property
+    def order(self) -> tuple[datetime, datetime, UUID]:
+        return (self.executed_at, self.recorded_at, self.transaction_id)
+
+
+@dataclass(frozen=True)
+class LedgerSplit:
+    effective_date: date
+    numerator: int
+    denominator: int
+
+    @property
+    def starts_at(self) -> datetime:
+        return datetime.combine(self.effective_date, time.min, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """Where the running quantity first goes below zero."""
+
+    entry: LedgerEntry
+    """The sale at which it happens."""
+    balance: Fraction
+    """The (negative) quantity right after that sale, in that date's units."""
+
+
+def running_balances(
+    entries: Iterable[LedgerEntry], splits: Iterable[LedgerSplit]
+) -> list[tuple[LedgerEntry, Fraction]]:
+    """Each entry in ledger order with the quantity held right after it."""
+    ordered = sorted(entries, key=lambda entry: entry.order)
+    pending = sorted(splits, key=lambda split: split.effective_date)
+    balance = Fraction(0)
+    result: list[tuple[LedgerEntry, Fraction]] = []
+    for entry in ordered:
+        while pending and pending[0].starts_at <= entry.executed_at:
+            split = pending.pop(0)
+            balance *= Fraction(split.numerator, split.denominator)
+        balance += Fraction(entry.delta)
+        result.append((entry, balance))
+    return result
+
+
+def first_shortfall(
+    entries: Iterable[LedgerEntry], splits: Iterable[LedgerSplit]
+) -> Shortfall | None:
+    """The first moment the position would hold fewer than zero shares, if any."""
+    for entry, balance in running_balances(entries, splits):
+        if balance < 0:
+            return Shortfall(entry=entry, balance=balance)
+    return None
+
+
+def as_decimal(quantity: Fraction) -> Decimal:
+    """A quantity for people to read (exact when it is a terminating decimal)."""
+    if quantity.denominator == 1:
+        return Decimal(quantity.numerator)
+    return (Decimal(quantity.numerator) / Decimal(quantity.denominator)).normalize()

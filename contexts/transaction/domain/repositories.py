@@ -1,0 +1,45 @@
+"""Repository ports of the transaction context."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+from uuid import UUID
+
+from contexts.transaction.domain.ledger import LedgerEntry
+from contexts.transaction.domain.transaction import Transaction
+
+
+class TransactionRepository(Protocol):
+    async def add_all(self, transactions: Sequence[Transaction]) -> None:
+        """Insert; an ``external_id`` already live in the portfolio is refused (422)."""
+        ...
+
+    async def get(self, transaction_id: UUID, owner_id: UUID) -> Transaction | None:
+        """The owner's transaction; None when missing or someone else's."""
+        ...
+
+    async def mark_voided(self, transaction: Transaction) -> None: ...
+
+    async def position_entries(self, portfolio_id: UUID, stock_id: UUID) -> list[LedgerEntry]:
+        """The position's live (not voided) buys and sells."""
+        ...
+
+    async def live_external_ids(self, portfolio_id: UUID, external_ids: Sequence[str]) -> set[str]:
+        """Which of ``external_ids`` a live transaction of the portfolio already has."""
+        ...
+
+    async def delete_portfolio(self, portfolio_id: UUID) -> None:
+        """Remove the portfolio's whole book (its transactions and ledger rows)."""
+        ...
+
+
+class PositionLocks(Protocol):
+    async def lock(self, portfolio_id: UUID, stock_ids: Sequence[UUID]) -> None:
+        """Hold the positions' ledger locks until the unit of work ends.
+
+        Two writers of one position queue here, so both see each other's
+        sales: the ledger invariant holds under concurrency. Locks are taken
+        in a fixed order, so multi-position writers cannot deadlock.
+        """
+        ...

@@ -1,0 +1,343 @@
+"""SQL repositories, reader and history facade of the transaction context."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Select, delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from contexts.transaction.application.idempotency import ABANDONED_AFTER, KEY_RETENTION
+from contexts.transaction.application.ports import (
+    Claim,
+    ClaimOutcome,
+    StoredResponse,
+    TransactionFilter,
+)
+from contexts.transaction.contracts import TransactionData
+from contexts.transaction.domain.ledger import LedgerEntry
+from contexts.transaction.domain.transaction import Transaction, TransactionType
+from contexts.transaction.infrastructure.tables import idempotency_keys, positions, transactions
+from shared_kernel.application.pagination import Page, PageRequest
+from shared_kernel.domain.errors import InvalidInput
+from shared_kernel.infrastructure.keyset import KeysetOrder
+
+_NEWEST_FIRST = KeysetOrder(transactions.c.executed_at, transactions.c.id, descending=True)
+_OLDEST_FIRST = KeysetOrder(transactions.c.executed_at, transactions.c.id)
+EXPORT_BATCH = 1000
+
+
+def _transaction(row: RowMapping) -> Transaction:
+    return Transaction(
+        id=row["id"],
+        portfolio_id=row["portfolio_id"],
+        owner_id=row["owner_id"],
+        type=TransactionType(row["type"]),
+        stock_id=row["stock_id"],
+        symbol=row["symbol"],
+        quantity=row["quantity"],
+        price=row["price"],
+        amount=row["amount"],
+        fee=row["fee"],
+        tax=row["tax"],
+        currency=row["currency"],
+        executed_at=row["executed_at"],
+        notes=row["notes"],
+        external_id=row["external_id"],
+        recorded_at=row["recorded_at"],
+        voided_at=row["voided_at"],
+    )
+
+
+def _values(transaction: Transaction) -> dict[str, Any]:
+    return {
+        "id": transaction.id,
+        "portfolio_id": transaction.portfolio_id,
+        "owner_id": transaction.owner_id,
+        "type": transaction.type.value,
+        "stock_id": transaction.stock_id,
+        "symbol": transaction.symbol,
+        "quantity": transaction.quantity,
+        "price": transaction.price,
+        "amount": transaction.amount,
+        "fee": transaction.fee,
+        "tax": transaction.tax,
+        "currency": transaction.currency,
+        "executed_at": transaction.executed_at,
+        "notes": transaction.notes,
+        "external_id": transaction.external_id,
+        "recorded_at": transaction.recorded_at,
+        "voided_at": transaction.voided_at,
+    }
+
+
+def _dialect_insert(connection: AsyncConnection) -> Any:
+    return pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+
+
+class SqlTransactionRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def add_all(self, new: Sequence[Transaction]) -> None:
+        if not new:
+            return
+        try:
+            async with self._connection.begin_nested():
+                await self._connection.execute(insert(transactions), [_values(t) for t in new])
+        except IntegrityError:
+            raise InvalidInput.for_field(
+                "external_id", "is already used by another transaction of this portfolio"
+            ) from None
+
+    async def get(self, transaction_id: UUID, owner_id: UUID) -> Transaction | None:
+        row = (
+            (
+                await self._connection.execute(
+                    select(transactions).where(
+                        transactions.c.id == transaction_id, transactions.c.owner_id == owner_id
+                    )
+                )
+            )
+            .mappings()
+            .first()
+        )
+        return _transaction(row) if row else None
+
+    async def mark_voided(self, transaction: Transaction) -> None:
+        await self._connection.execute(
+            update(transactions)
+            .where(transactions.c.id == transaction.id, transactions.c.voided_at.is_(None))
+            .values(voided_at=transaction.voided_at)
+        )
+
+    async def position_entries(self, portfolio_id: UUID, stock_id: UUID) -> list[LedgerEntry]:
+        rows = await self._connection.execute(
+            select(
+                transactions.c.id,
+                transactions.c.type,
+                transactions.c.quantity,
+                transactions.c.executed_at,
+                transactions.c.recorded_at,
+            ).where(
+                transactions.c.portfolio_id == portfolio_id,
+                transactions.c.stock_id == stock_id,
+                transactions.c.type.in_([TransactionType.BUY.value, TransactionType.SELL.value]),
+                transactions.c.voided_at.is_(None),
+            )
+        )
+        return [
+            LedgerEntry(
+                transaction_id=row.id,
+                executed_at=row.executed_at,
+                recorded_at=row.recorded_at,
+                delta=row.quantity if row.type == TransactionType.BUY.value else -row.quantity,
+            )
+            for row in rows
+        ]
+
+    async def live_external_ids(self, portfolio_id: UUID, external_ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        unique = sorted(set(external_ids))
+        for start in range(0, len(unique), 500):
+            rows = await self._connection.execute(
+                select(transactions.c.external_id).where(
+                    transactions.c.portfolio_id == portfolio_id,
+                    transactions.c.external_id.in_(unique[start : start + 500]),
+                    transactions.c.voided_at.is_(None),
+                )
+            )
+            found.update(rows.scalars())
+        return found
+
+    async def delete_portfolio(self, portfolio_id: UUID) -> None:
+        await self._connection.execute(
+            delete(transactions).where(transactions.c.portfolio_id == portfolio_id)
+        )
+        await self._connection.execute(
+            delete(positions).where(positions.c.portfolio_id == portfolio_id)
+        )
+
+
+class SqlPositionLocks:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def lock(self, portfolio_id: UUID, stock_ids: Sequence[UUID]) -> None:
+        statement = _dialect_insert(self._connection)(positions)
+        statement = statement.on_conflict_do_update(
+            index_elements=[positions.c.portfolio_id, positions.c.stock_id],
+            set_={"version": positions.c.version + 1},
+        )
+        for stock_id in sorted(stock_ids):
+            await self._connection.execute(
+                statement.values(portfolio_id=portfolio_id, stock_id=stock_id, version=1)
+            )
+
+
+class SqlIdempotencyRecords:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def claim(
+        self, owner_id: UUID, key: str, fingerprint: str, portfolio_id: UUID, now: datetime
+    ) -> Claim:
+        t = idempotency_keys
+        where = (t.c.owner_id == owner_id, t.c.key == key)
+        row = (
+            (await self._connection.execute(select(t).where(*where).with_for_update()))
+            .mappings()
+            .first()
+        )
+        if row is None:
+            inserted = await self._connection.execute(
+                _dialect_insert(self._connection)(t)
+                .values(
+                    owner_id=owner_id,
+                    key=key,
+                    portfolio_id=portfolio_id,
+                    fingerprint=fingerprint,
+                    claimed_at=now,
+                    expires_at=now + KEY_RETENTION,
+                )
+                .on_conflict_do_nothing()
+            )
+            if inserted.rowcount == 1:
+                return Claim(ClaimOutcome.NEW)
+            return Claim(ClaimOutcome.IN_USE)
+        if row["fingerprint"] != fingerprint:
+            return Claim(ClaimOutcome.REUSED)
+        if row["response_status"] is not None:
+            return Claim(
+                ClaimOutcome.REPLAY,
+                StoredResponse(
+                    status=row["response_status"],
+                    body=row["response_body"],
+                    location=row["response_location"],
+                ),
+            )
+        if row["claimed_at"] <= now - ABANDONED_AFTER:
+            await self._connection.execute(update(t).where(*where).values(claimed_at=now))
+            return Claim(ClaimOutcome.NEW)
+        return Claim(ClaimOutcome.IN_USE)
+
+    async def complete(self, owner_id: UUID, key: str, response: StoredResponse) -> None:
+        t = idempotency_keys
+        await self._connection.execute(
+            update(t)
+            .where(t.c.owner_id == owner_id, t.c.key == key)
+            .values(
+                response_status=response.status,
+                response_body=response.body,
+                response_location=response.location,
+            )
+        )
+
+    async def release(self, owner_id: UUID, key: str) -> None:
+        t = idempotency_keys
+        await self._connection.execute(
+            delete(t).where(t.c.owner_id == owner_id, t.c.key == key, t.c.response_status.is_(None))
+        )
+
+    async def delete_portfolio(self, portfolio_id: UUID) -> None:
+        await self._connection.execute(
+            delete(idempotency_keys).where(idempotency_keys.c.portfolio_id == portfolio_id)
+        )
+
+    async def forget_expired(self, now: datetime) -> None:
+        await self._connection.execute(
+            delete(idempotency_keys).where(idempotency_keys.c.expires_at <= now)
+        )
+
+
+def _day_start(day: Any) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+class SqlTransactionReader:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def get(self, transaction_id: UUID, owner_id: UUID) -> Transaction | None:
+        query = select(transactions).where(
+            transactions.c.id == transaction_id, transactions.c.owner_id == owner_id
+        )
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(query)).mappings().first()
+        return _transaction(row) if row else None
+
+    async def search(
+        self, transaction_filter: TransactionFilter, page: PageRequest
+    ) -> Page[Transaction]:
+        f = transaction_filter
+        query: Select[Any] = select(transactions).where(
+            transactions.c.portfolio_id == f.portfolio_id
+        )
+        if f.type is not None:
+            query = query.where(transactions.c.type == f.type.value)
+        if f.stock_id is not None:
+            query = query.where(transactions.c.stock_id == f.stock_id)
+        if f.first_date is not None:
+            query = query.where(transactions.c.executed_at >= _day_start(f.first_date))
+        if f.last_date is not None:
+            query = query.where(
+                transactions.c.executed_at < _day_start(f.last_date) + timedelta(days=1)
+            )
+        if not f.include_voided:
+            query = query.where(transactions.c.voided_at.is_(None))
+        if page.after is not None:
+            query = query.where(_NEWEST_FIRST.after(page.after))
+        query = query.order_by(*_NEWEST_FIRST.order_by()).limit(page.limit + 1)
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).mappings().all()
+        items = [_transaction(row) for row in rows[: page.limit]]
+        next_keyset = None
+        if len(rows) > page.limit:
+            next_keyset = _NEWEST_FIRST.keyset(items[-1].executed_at, items[-1].id)
+        return Page(items=items, next_keyset=next_keyset)
+
+    async def live_in_order(self, portfolio_id: UUID) -> AsyncIterator[Transaction]:
+        after = None
+        while True:
+            query = select(transactions).where(
+                transactions.c.portfolio_id == portfolio_id, transactions.c.voided_at.is_(None)
+            )
+            if after is not None:
+                query = query.where(_OLDEST_FIRST.after(after))
+            query = query.order_by(*_OLDEST_FIRST.order_by()).limit(EXPORT_BATCH)
+            async with self._engine.connect() as connection:
+                rows = (await connection.execute(query)).mappings().all()
+            for row in rows:
+                yield _transaction(row)
+            if len(rows) < EXPORT_BATCH:
+                return
+            after = _OLDEST_FIRST.keyset(rows[-1]["executed_at"], rows[-1]["id"])
+
+
+class SqlTransactionHistory:
+    """``TransactionHistory`` for the other contexts."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def portfolio_transactions(self, portfolio_id: UUID) -> list[TransactionData]:
+        query = (
+            select(transactions)
+            .where(transactions.c.portfolio_id == portfolio_id)
+            .order_by(*_OLDEST_FIRST.order_by())
+        )
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).mappings().all()
+        return [_transaction(row).data() for row in rows]
+
+    async def portfolio_ids(self) -> list[UUID]:
+        query = select(transactions.c.portfolio_id).distinct()
+        async with self._engine.connect() as connection:
+            return list((await connection.execute(query)).scalars())

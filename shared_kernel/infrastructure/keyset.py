@@ -1,0 +1,63 @@
+"""Keyset ("seek") paging: order by a column plus the id, resume after a row."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, and_, or_
+
+from shared_kernel.application.pagination import Keyset
+from shared_kernel.domain.errors import InvalidInput
+
+
+def _text(value: Any) -> str:
+    return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
+def _parse(column: ColumnElement[Any], text: str) -> Any:
+    python_type = column.type.python_type
+    if python_type is datetime:
+        return datetime.fromisoformat(text)
+    if python_type is UUID:
+        return UUID(text)
+    return text
+
+
+class KeysetOrder:
+    """An order by ``column`` (then ``tiebreak``, a unique column, unless
+    ``column`` is itself unique), ascending or descending."""
+
+    def __init__(
+        self,
+        column: ColumnElement[Any],
+        tiebreak: ColumnElement[Any] | None = None,
+        descending: bool = False,
+    ) -> None:
+        self.columns = [column] if tiebreak is None else [column, tiebreak]
+        self.descending = descending
+
+    def order_by(self) -> list[Any]:
+        return [c.desc() if self.descending else c.asc() for c in self.columns]
+
+    def keyset(self, *values: Any) -> Keyset:
+        """The keyset of a row, from its values of the order's columns."""
+        return tuple(_text(value) for value in values)
+
+    def after(self, keyset: Keyset) -> ColumnElement[bool]:
+        """Rows that come after the row with ``keyset``."""
+        try:
+            if len(keyset) != len(self.columns):
+                raise ValueError
+            values = [_parse(c, text) for c, text in zip(self.columns, keyset, strict=True)]
+        except ValueError:
+            raise InvalidInput.for_field("cursor", "does not belong to this list") from None
+        condition: ColumnElement[bool] | None = None
+        for column, value in reversed(list(zip(self.columns, values, strict=True))):
+            beyond = column < value if self.descending else column > value
+            condition = (
+                beyond if condition is None else or_(beyond, and_(column == value, condition))
+            )
+        assert condition is not None
+        return condition
