@@ -15,6 +15,7 @@ from bootstrap.metrics import Metrics, MetricsMiddleware
 from bootstrap.migrations import head_revisions, upgrade_to_heads
 from bootstrap.operations import build_operations_router
 from bootstrap.settings import Settings, load_settings
+from shared_kernel.web.body_limit import BodyLimitMiddleware
 from shared_kernel.web.problems import Problem, install_problem_handlers
 from shared_kernel.web.request_id import RequestIdMiddleware
 
@@ -45,11 +46,11 @@ def create_app(settings: Settings | None = None, container: RootContainer | None
         version="1.0.0",
         summary="Portfolio management: stocks, portfolios, transactions, cost basis, performance.",
         lifespan=lifespan,
-        max_body_size=MAX_BODY_BYTES,
     )
     app.state.container = container
     metrics = Metrics()
     install_problem_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.add_middleware(RequestIdMiddleware)
 
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None, container: RootContainer | None
     ):
         app.include_router(context.router())
     container.transaction.subscribers().subscribe(container.bus())
+    container.portfolio.projector().subscribe(container.bus())
     app.include_router(
         build_operations_router(container.engine(), container.relay(), metrics, head_revisions())
     )

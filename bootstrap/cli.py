@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.progress import (
     BarColumn,
     DownloadColumn,
+    MofNCompleteColumn,
     Progress,
     SpinnerColumn,
     TextColumn,
@@ -29,12 +30,15 @@ from sqlalchemy import text
 
 from bootstrap.container import RootContainer
 from bootstrap.migrations import upgrade_to_heads
+from bootstrap.secret_key import resolve_secret_key
 from bootstrap.settings import ConfigurationError, Settings, load_settings
 from contexts.identity.application.accounts import AccountService
 from contexts.identity.application.api_keys import ApiKeyService
 from contexts.identity.domain.user import User
+from contexts.portfolio.application.projection import HoldingsProjector
 from contexts.transaction.application.book import BookService
 from contexts.transaction.application.ports import StoredResponse
+from contexts.transaction.contracts import TransactionHistory
 from shared_kernel.domain.errors import DomainError
 from shared_kernel.infrastructure.database import create_engine, parse_database_url
 
@@ -89,6 +93,10 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
 
     host = args.host or settings.host
     port = args.port or settings.port
+    # Checked here, once, not only in each worker's create_app(): with several
+    # workers (or --reload) a bad key would otherwise end in tracebacks and
+    # endless worker restarts, and in development every worker reads one file.
+    resolve_secret_key(settings)
     _check_database(settings)
     _check_port_free(host, port)
     uvicorn.run(
@@ -204,6 +212,44 @@ def import_transactions(settings: Settings, path: Path, portfolio_id: UUID, emai
     )
 
 
+def rebuild_projections(settings: Settings, portfolio_id: UUID | None, check: bool) -> None:
+    """Rebuild (or with ``check``, compare) the holdings projection from the book."""
+    _check_database(settings)
+
+    async def work(container: RootContainer) -> list[str]:
+        projector: HoldingsProjector = container.portfolio.projector()
+        history: TransactionHistory = container.transaction.history()
+        portfolio_ids = [portfolio_id] if portfolio_id else await history.portfolio_ids()
+        problems: list[str] = []
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+        ) as progress:
+            task = progress.add_task(
+                "checking" if check else "rebuilding", total=len(portfolio_ids)
+            )
+            for current in portfolio_ids:
+                if check:
+                    problems += [
+                        f"portfolio {current}: {problem}"
+                        for problem in await projector.differences(current, history)
+                    ]
+                else:
+                    await projector.rebuild(current, history)
+                progress.advance(task)
+        return problems
+
+    problems = asyncio.run(_with_container(settings, work))
+    for problem in problems:
+        print(problem)
+    if problems:
+        raise CommandError(f"{len(problems)} difference(s) between the projection and the book")
+    print("the projection agrees with the book" if check else "projections rebuilt")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stockbook", description="StockBook portfolio API.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -229,6 +275,13 @@ def _parser() -> argparse.ArgumentParser:
     import_parser.add_argument("file", type=Path, help="CSV in the API's import format")
     import_parser.add_argument("--portfolio", required=True, type=UUID, help="portfolio id")
     import_parser.add_argument("--user", required=True, help="email of the portfolio's owner")
+    rebuild_parser = commands.add_parser(
+        "rebuild-projections", help="rebuild the holdings projection from the transactions"
+    )
+    rebuild_parser.add_argument("--portfolio", type=UUID, help="only this portfolio")
+    rebuild_parser.add_argument(
+        "--check", action="store_true", help="only report where the projection differs"
+    )
     return parser
 
 
@@ -247,6 +300,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             create_api_key(settings, args.email, args.name, args.scope)
         elif args.command == "import-transactions":
             import_transactions(settings, args.file, args.portfolio, args.user)
+        elif args.command == "rebuild-projections":
+            rebuild_projections(settings, args.portfolio, args.check)
     except (ConfigurationError, CommandError) as error:
         print(f"stockbook: {error}", file=sys.stderr)
         return 2

@@ -66,6 +66,7 @@ class RootContainer(containers.DeclarativeContainer):
         codec=codec,
         relay=relay,
         auth=identity.web_auth,
+        stock_catalog=stock.catalog,
     )
     transaction = providers.Container(
         TransactionContainer,

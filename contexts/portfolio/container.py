@@ -7,7 +7,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contexts.portfolio.api.router import build_portfolio_router
 from contexts.portfolio.application.portfolios import PortfolioService
+from contexts.portfolio.application.projection import HoldingsProjector
+from contexts.portfolio.application.reports import PortfolioReports
 from contexts.portfolio.contracts import PORTFOLIO_EVENTS
+from contexts.portfolio.infrastructure.projection import SqlProjectionReader
 from contexts.portfolio.infrastructure.repositories import (
     SqlPortfolioDirectory,
     SqlPortfolioReader,
@@ -16,6 +19,7 @@ from contexts.portfolio.infrastructure.unit_of_work import (
     SqlPortfolioUnitOfWork,
     portfolio_outbox,
 )
+from contexts.stock.contracts import StockCatalog
 from shared_kernel.application.clock import SystemClock
 from shared_kernel.infrastructure.event_codec import EventCodec
 from shared_kernel.infrastructure.outbox import OutboxRelay
@@ -28,6 +32,7 @@ class PortfolioContainer(containers.DeclarativeContainer):
     codec = providers.Dependency(instance_of=EventCodec)
     relay = providers.Dependency(instance_of=OutboxRelay)
     auth = providers.Dependency(instance_of=WebAuth)
+    stock_catalog: providers.Dependency[StockCatalog] = providers.Dependency()
 
     events = providers.Object(PORTFOLIO_EVENTS)
     outbox = providers.Singleton(portfolio_outbox, codec=codec)
@@ -36,8 +41,24 @@ class PortfolioContainer(containers.DeclarativeContainer):
     )
     reader = providers.Singleton(SqlPortfolioReader, engine=engine)
     directory = providers.Singleton(SqlPortfolioDirectory, engine=engine)
+    projection_reader = providers.Singleton(SqlProjectionReader, engine=engine)
 
     portfolios = providers.Singleton(
         PortfolioService, uow_factory=unit_of_work.provider, reader=reader, clock=clock
     )
-    router = providers.Singleton(build_portfolio_router, portfolios=portfolios, auth=auth)
+    reports = providers.Singleton(
+        PortfolioReports,
+        portfolios=reader,
+        projection=projection_reader,
+        catalog=stock_catalog,
+        clock=clock,
+    )
+    projector = providers.Singleton(
+        HoldingsProjector,
+        uow_factory=unit_of_work.provider,
+        reader=projection_reader,
+        catalog=stock_catalog,
+    )
+    router = providers.Singleton(
+        build_portfolio_router, portfolios=portfolios, reports=reports, auth=auth
+    )

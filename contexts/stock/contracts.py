@@ -86,6 +86,7 @@ class StockInfo:
 
 @dataclass(frozen=True)
 class SplitInfo:
+    split_id: UUID
     effective_date: date
     numerator: int
     denominator: int
@@ -112,8 +113,10 @@ class StockCatalog(Protocol):
         """Each stock's splits ascending by effective date (stocks without any: empty list)."""
         ...
 
-    async def get_latest_closes(self, stock_ids: Sequence[UUID]) -> dict[UUID, ClosingPrice]:
-        """The latest close of each priced stock among ``stock_ids``."""
+    async def get_latest_closes(
+        self, stock_ids: Sequence[UUID], on_or_before: date | None = None
+    ) -> dict[UUID, ClosingPrice]:
+        """The latest close of each priced stock among ``stock_ids`` (on or before a date)."""
         ...
 
     async def get_closes(

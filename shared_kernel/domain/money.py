@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 from shared_kernel.domain.errors import InvalidInput
 
@@ -22,7 +22,7 @@ ISO_4217_CODES: frozenset[str] = frozenset(
     """.split()
 )
 
-_CURRENCY_SHAPE = re.compile(r"^[A-Za-z]{3}$")
+_CURRENCY_SHAPE = re.compile(r"[A-Za-z]{3}")
 
 MAX_DECIMAL_DIGITS = 30
 """Most significant digits an input amount, price or quantity may have."""
@@ -32,10 +32,11 @@ MAX_DECIMAL_PLACES = 12
 
 def currency_code(value: str, field_name: str = "currency") -> str:
     """Normalise and check an ISO 4217 currency code (``usd`` → ``USD``)."""
-    code = value.strip().upper()
-    if not _CURRENCY_SHAPE.match(code) or code not in ISO_4217_CODES:
+    code = value.strip()
+    # Check the shape before upper-casing: "ı".upper() is "I", so "ıls" would pass as ILS.
+    if not _CURRENCY_SHAPE.fullmatch(code) or code.upper() not in ISO_4217_CODES:
         raise InvalidInput.for_field(field_name, f"{value!r} is not an ISO 4217 currency code")
-    return code
+    return code.upper()
 
 
 def finite_decimal(value: Decimal, field_name: str) -> Decimal:
@@ -73,3 +74,19 @@ def parse_decimal(text: str, field_name: str) -> Decimal:
             f"must have at most {MAX_DECIMAL_DIGITS} digits, {MAX_DECIMAL_PLACES} after the point",
         )
     return value
+
+
+CENT = Decimal("0.01")
+RATIO_QUANTUM = Decimal("0.000001")
+_REPORTING = Context(prec=200)
+"""Wide enough to round any product of two inputs without overflowing the precision."""
+
+
+def round_money(value: Decimal) -> Decimal:
+    """An amount of money as reported: to the cent, half away from zero."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP, context=_REPORTING)
+
+
+def round_ratio(value: Decimal) -> Decimal:
+    """A return or a weight as reported: a fraction to six places (0.0694 is 6.94 %)."""
+    return value.quantize(RATIO_QUANTUM, rounding=ROUND_HALF_UP, context=_REPORTING)

@@ -161,15 +161,10 @@ class OutboxRelay:
 
     async def deliver(self, outbox: Outbox, events: Sequence[IntegrationEvent]) -> None:
         """Dispatch ``events`` of ``outbox`` and record the outcome of each."""
-        delivered: list[UUID] = []
-        for event in events:
-            failures = await self._bus.dispatch(event)
-            if failures:
-                await outbox.mark_failed(
-                    self._engine, event.event_id, "; ".join(failures), self._clock.now()
-                )
-            else:
-                delivered.append(event.event_id)
+        failures = await self._bus.dispatch(events)
+        for event_id, errors in failures.items():
+            await outbox.mark_failed(self._engine, event_id, "; ".join(errors), self._clock.now())
+        delivered = [event.event_id for event in events if event.event_id not in failures]
         if delivered:
             await outbox.mark_delivered(self._engine, delivered, self._clock.now())
 

@@ -4,11 +4,13 @@ No ``from __future__ import annotations`` here: FastAPI must evaluate the
 local ``Caller``/``Writer`` dependency aliases when the routes are declared.
 """
 
+from datetime import date
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
 
+from contexts.portfolio.api.analytics_schemas import AllocationOut, HoldingsOut, PerformanceOut
 from contexts.portfolio.api.schemas import PortfolioCreate, PortfolioOut, PortfolioPatch
 from contexts.portfolio.application.portfolios import (
     DeletePortfolio,
@@ -16,6 +18,8 @@ from contexts.portfolio.application.portfolios import (
     PortfolioService,
     UpdatePortfolio,
 )
+from contexts.portfolio.application.reports import AllocationKey, PortfolioReports
+from contexts.portfolio.domain.position import CostBasisMethod
 from shared_kernel.application.pagination import PageRequest
 from shared_kernel.application.principal import Principal
 from shared_kernel.domain.errors import InvalidInput
@@ -28,7 +32,9 @@ from shared_kernel.web.routing import StockbookRoute
 API_PREFIX = "/api/v1"
 
 
-def build_portfolio_router(portfolios: PortfolioService, auth: WebAuth) -> APIRouter:
+def build_portfolio_router(
+    portfolios: PortfolioService, reports: PortfolioReports, auth: WebAuth
+) -> APIRouter:
     router = APIRouter(prefix=API_PREFIX, tags=["portfolio"], route_class=StockbookRoute)
     Caller = Annotated[Principal, Depends(auth.principal)]
     Writer = Annotated[Principal, Depends(auth.writer)]
@@ -116,5 +122,45 @@ def build_portfolio_router(portfolios: PortfolioService, auth: WebAuth) -> APIRo
             )
         )
         return Response(status_code=204)
+
+    @router.get(
+        "/portfolios/{portfolio_id}/holdings",
+        summary="Holdings valued at the latest closes, with cost basis and gains",
+        responses=problem_responses(401, 404, 422),
+    )
+    async def get_holdings(
+        portfolio_id: UUID,
+        caller: Caller,
+        cost_basis: CostBasisMethod = CostBasisMethod.FIFO,
+        include_closed: bool = False,
+    ) -> HoldingsOut:
+        report = await reports.holdings(caller.user_id, portfolio_id, cost_basis, include_closed)
+        return HoldingsOut.of(report)
+
+    @router.get(
+        "/portfolios/{portfolio_id}/allocation",
+        summary="How the priced holdings' market value is split",
+        responses=problem_responses(401, 404, 422),
+    )
+    async def get_allocation(
+        portfolio_id: UUID, caller: Caller, by: AllocationKey = AllocationKey.STOCK
+    ) -> AllocationOut:
+        return AllocationOut.of(await reports.allocation(caller.user_id, portfolio_id, by))
+
+    @router.get(
+        "/portfolios/{portfolio_id}/performance",
+        summary="Daily value series, time- and money-weighted return",
+        responses=problem_responses(401, 404, 422),
+    )
+    async def get_performance(
+        portfolio_id: UUID,
+        caller: Caller,
+        first: Annotated[
+            date | None, Query(alias="from", description="Default: the day before the first trade.")
+        ] = None,
+        last: Annotated[date | None, Query(alias="to", description="Default: today (UTC).")] = None,
+    ) -> PerformanceOut:
+        report = await reports.performance(caller.user_id, portfolio_id, first, last)
+        return PerformanceOut.of(report)
 
     return router

@@ -89,6 +89,7 @@ class PortfolioService:
                 raise PortfolioNotFound()
             portfolio.delete(command.expected, self._clock.now())
             await uow.portfolios.remove(portfolio)
+            await uow.projection.forget_portfolio(portfolio.id)
             uow.collect(portfolio)
             await uow.commit()
 

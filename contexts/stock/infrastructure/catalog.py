@@ -72,6 +72,7 @@ class SqlStockCatalog:
         for row in rows:
             result[row.stock_id].append(
                 SplitInfo(
+                    split_id=row.id,
                     effective_date=row.effective_date,
                     numerator=row.numerator,
                     denominator=row.denominator,
@@ -79,15 +80,17 @@ class SqlStockCatalog:
             )
         return result
 
-    async def get_latest_closes(self, stock_ids: Sequence[UUID]) -> dict[UUID, ClosingPrice]:
+    async def get_latest_closes(
+        self, stock_ids: Sequence[UUID], on_or_before: date | None = None
+    ) -> dict[UUID, ClosingPrice]:
         if not stock_ids:
             return {}
-        latest = (
-            select(prices.c.stock_id, func.max(prices.c.date).label("date"))
-            .where(prices.c.stock_id.in_(set(stock_ids)))
-            .group_by(prices.c.stock_id)
-            .subquery()
+        latest_dates = select(prices.c.stock_id, func.max(prices.c.date).label("date")).where(
+            prices.c.stock_id.in_(set(stock_ids))
         )
+        if on_or_before is not None:
+            latest_dates = latest_dates.where(prices.c.date <= on_or_before)
+        latest = latest_dates.group_by(prices.c.stock_id).subquery()
         query = select(prices.c.stock_id, prices.c.date, prices.c.close).join(
             latest,
             and_(prices.c.stock_id == latest.c.stock_id, prices.c.date == latest.c.date),

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from contexts.portfolio.contracts import PortfolioDeleted
 from contexts.transaction.application.ports import TransactionUnitOfWorkFactory
 from shared_kernel.application.events import EventSubscriptions
+from shared_kernel.domain.events import IntegrationEvent
+
+DELETE_BOOKS = "transaction.delete_books"
 
 
 class TransactionSubscribers:
@@ -12,13 +17,14 @@ class TransactionSubscribers:
         self._uow_factory = uow_factory
 
     def subscribe(self, subscriptions: EventSubscriptions) -> None:
-        subscriptions.subscribe(PortfolioDeleted, "transaction.delete_book", self.delete_book)
+        subscriptions.subscribe((PortfolioDeleted,), DELETE_BOOKS, self.delete_books)
 
-    async def delete_book(self, event: PortfolioDeleted) -> None:
+    async def delete_books(self, events: Sequence[IntegrationEvent]) -> None:
         """A deleted portfolio takes its transactions, ledger and idempotency keys along."""
         async with self._uow_factory() as uow:
-            if not await uow.claim_event(event.event_id, "transaction.delete_book"):
-                return
-            await uow.transactions.delete_portfolio(event.portfolio_id)
-            await uow.idempotency.delete_portfolio(event.portfolio_id)
+            for event in events:
+                assert isinstance(event, PortfolioDeleted)
+                if await uow.claim_event(event.event_id, DELETE_BOOKS):
+                    await uow.transactions.delete_portfolio(event.portfolio_id)
+                    await uow.idempotency.delete_portfolio(event.portfolio_id)
             await uow.commit()

@@ -1,0 +1,255 @@
+"""What a portfolio is worth and how it did: holdings, allocation, performance."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_EVEN, Context, Decimal
+from enum import StrEnum
+from uuid import UUID
+
+from contexts.portfolio.application.performance import (
+    PerformanceReport,
+    StockHistory,
+    measure_performance,
+)
+from contexts.portfolio.application.ports import HoldingFigures, PortfolioReader, ProjectionReader
+from contexts.portfolio.domain.portfolio import PortfolioNotFound
+from contexts.portfolio.domain.position import CostBasisMethod
+from contexts.stock.contracts import ClosingPrice, StockCatalog, StockInfo
+from shared_kernel.application.clock import Clock
+from shared_kernel.domain.errors import InvalidInput
+
+_EXACT = Context(prec=1_000, rounding=ROUND_HALF_EVEN)
+_RATIO = Context(prec=34, rounding=ROUND_HALF_EVEN)
+_ZERO = Decimal(0)
+EARLIEST = date(1900, 1, 1)
+UNCLASSIFIED = "Unclassified"
+
+
+class AllocationKey(StrEnum):
+    STOCK = "stock"
+    SECTOR = "sector"
+    INDUSTRY_GROUP = "industry_group"
+
+
+@dataclass(frozen=True)
+class HoldingLine:
+    stock_id: UUID
+    symbol: str
+    name: str
+    sector: str | None
+    industry_group: str | None
+    quantity: Decimal
+    cost_basis: Decimal
+    average_cost: Decimal | None
+    latest_price: Decimal | None
+    price_date: date | None
+    market_value: Decimal | None
+    unrealized_gain: Decimal | None
+    unrealized_return: Decimal | None
+    realized_gain: Decimal
+    dividends: Decimal
+    fees: Decimal
+    taxes: Decimal
+    weight: Decimal | None
+
+
+@dataclass(frozen=True)
+class HoldingsTotals:
+    cost_basis: Decimal
+    market_value: Decimal
+    unrealized_gain: Decimal
+    realized_gain: Decimal
+    dividends: Decimal
+    fees: Decimal
+    taxes: Decimal
+    cash_balance: Decimal
+    total_value: Decimal
+
+
+@dataclass(frozen=True)
+class HoldingsReport:
+    portfolio_id: UUID
+    currency: str
+    method: CostBasisMethod
+    holdings: list[HoldingLine]
+    totals: HoldingsTotals
+
+
+@dataclass(frozen=True)
+class AllocationItem:
+    key: str
+    market_value: Decimal
+    weight: Decimal
+
+
+@dataclass(frozen=True)
+class AllocationReport:
+    by: AllocationKey
+    items: list[AllocationItem]
+    unpriced: list[str]
+
+
+def _ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:
+    return _RATIO.divide(numerator, denominator) if denominator else None
+
+
+class PortfolioReports:
+    def __init__(
+        self,
+        portfolios: PortfolioReader,
+        projection: ProjectionReader,
+        catalog: StockCatalog,
+        clock: Clock,
+    ) -> None:
+        self._portfolios = portfolios
+        self._projection = projection
+        self._catalog = catalog
+        self._clock = clock
+
+    async def holdings(
+        self,
+        owner_id: UUID,
+        portfolio_id: UUID,
+        method: CostBasisMethod = CostBasisMethod.FIFO,
+        include_closed: bool = False,
+    ) -> HoldingsReport:
+        """Each position valued at its stock's latest close.
+
+        Totals of realized gain, dividends, fees and taxes cover every
+        position, closed ones included; market-value totals cover the priced
+        holdings only.
+        """
+        portfolio = await self._portfolios.get(portfolio_id, owner_id)
+        if portfolio is None:
+            raise PortfolioNotFound()
+        figures = await self._projection.holdings(portfolio_id)
+        stock_ids = [f.stock_id for f in figures]
+        infos = await self._catalog.get_stocks(stock_ids)
+        closes = await self._catalog.get_latest_closes(stock_ids)
+        cash = await self._projection.cash_balance(portfolio_id)
+
+        shown = [f for f in figures if include_closed or f.quantity != 0]
+        priced_value = sum(
+            (
+                _EXACT.multiply(f.quantity, closes[f.stock_id].close)
+                for f in shown
+                if f.stock_id in closes
+            ),
+            _ZERO,
+        )
+        lines = sorted(
+            (
+                self._line(f, infos[f.stock_id], closes.get(f.stock_id), method, priced_value)
+                for f in shown
+                if f.stock_id in infos
+            ),
+            key=lambda line: line.symbol,
+        )
+        with_value = [line for line in lines if line.market_value is not None]
+        market_value = sum((line.market_value or _ZERO for line in with_value), _ZERO)
+        totals = HoldingsTotals(
+            cost_basis=sum((line.cost_basis for line in lines), _ZERO),
+            market_value=market_value,
+            unrealized_gain=sum((line.unrealized_gain or _ZERO for line in with_value), _ZERO),
+            realized_gain=sum((f.realized_gain(method) for f in figures), _ZERO),
+            dividends=sum((f.dividends for f in figures), _ZERO),
+            fees=sum((f.fees for f in figures), _ZERO),
+            taxes=sum((f.taxes for f in figures), _ZERO),
+            cash_balance=cash,
+            total_value=market_value + cash,
+        )
+        return HoldingsReport(portfolio_id, portfolio.currency, method, lines, totals)
+
+    @staticmethod
+    def _line(
+        figures: HoldingFigures,
+        info: StockInfo,
+        close: ClosingPrice | None,
+        method: CostBasisMethod,
+        priced_value: Decimal,
+    ) -> HoldingLine:
+        cost = figures.cost_basis(method)
+        market_value = unrealized = None
+        if close is not None:
+            market_value = _EXACT.multiply(figures.quantity, close.close)
+            unrealized = _EXACT.subtract(market_value, cost)
+        return HoldingLine(
+            stock_id=figures.stock_id,
+            symbol=info.symbol,
+            name=info.name,
+            sector=info.sector,
+            industry_group=info.industry_group,
+            quantity=figures.quantity,
+            cost_basis=cost,
+            average_cost=_ratio(cost, figures.quantity) if figures.quantity > 0 else None,
+            latest_price=close.close if close else None,
+            price_date=close.date if close else None,
+            market_value=market_value,
+            unrealized_gain=unrealized,
+            unrealized_return=_ratio(unrealized, cost) if unrealized is not None else None,
+            realized_gain=figures.realized_gain(method),
+            dividends=figures.dividends,
+            fees=figures.fees,
+            taxes=figures.taxes,
+            weight=_ratio(market_value, priced_value) if market_value is not None else None,
+        )
+
+    async def allocation(
+        self, owner_id: UUID, portfolio_id: UUID, by: AllocationKey
+    ) -> AllocationReport:
+        report = await self.holdings(owner_id, portfolio_id)
+        values: defaultdict[str, Decimal] = defaultdict(Decimal)
+        for line in report.holdings:
+            if line.market_value is None:
+                continue
+            if by is AllocationKey.STOCK:
+                key = line.symbol
+            elif by is AllocationKey.SECTOR:
+                key = line.sector or UNCLASSIFIED
+            else:
+                key = line.industry_group or UNCLASSIFIED
+            values[key] += line.market_value
+        total = sum(values.values(), _ZERO)
+        items = [
+            AllocationItem(key, value, _ratio(value, total) or _ZERO)
+            for key, value in sorted(values.items(), key=lambda item: (-item[1], item[0]))
+        ]
+        unpriced = [line.symbol for line in report.holdings if line.market_value is None]
+        return AllocationReport(by, items, unpriced)
+
+    async def performance(
+        self, owner_id: UUID, portfolio_id: UUID, first: date | None, last: date | None
+    ) -> PerformanceReport:
+        portfolio = await self._portfolios.get(portfolio_id, owner_id)
+        if portfolio is None:
+            raise PortfolioNotFound()
+        today = self._clock.now().date()
+        histories = await self._projection.histories(portfolio_id)
+        end = last or today
+        if first is None:
+            executed = [e.executed_at.date() for entries, _ in histories.values() for e in entries]
+            first = min(executed) - timedelta(days=1) if executed else end
+        _check_period(first, end, today)
+        stock_ids = list(histories)
+        closes = await self._catalog.get_closes(stock_ids, first, end)
+        openings = await self._catalog.get_latest_closes(stock_ids, on_or_before=first)
+        stocks = []
+        for stock_id, (entries, splits) in histories.items():
+            series = [(c.date, c.close) for c in closes.get(stock_id, [])]
+            opening = openings.get(stock_id)
+            if opening is not None and (not series or series[0][0] > opening.date):
+                series.insert(0, (opening.date, opening.close))
+            stocks.append(StockHistory(entries=entries, splits=splits, closes=series))
+        return measure_performance(stocks, first, end)
+
+
+def _check_period(first: date, last: date, today: date) -> None:
+    if last > today:
+        raise InvalidInput.for_field("to", "must not be after today (UTC)")
+    if first < EARLIEST:
+        raise InvalidInput.for_field("from", "must not be before 1900")
+    if first > last:
+        raise InvalidInput.for_field("from", "must not be after to")
