@@ -15,13 +15,13 @@ from contexts.identity.contracts import IDENTITY_EVENTS
 from contexts.identity.infrastructure.access_tokens import JwtAccessTokens
 from contexts.identity.infrastructure.passwords import Argon2PasswordHasher
 from contexts.identity.infrastructure.repositories import SqlIdentityReader
+from contexts.identity.infrastructure.tables import outbox as outbox_table
 from contexts.identity.infrastructure.unit_of_work import (
     SqlIdentityUnitOfWork,
-    identity_outbox,
 )
 from shared_kernel.application.clock import SystemClock
 from shared_kernel.infrastructure.event_codec import EventCodec
-from shared_kernel.infrastructure.outbox import OutboxRelay
+from shared_kernel.infrastructure.outbox import Outbox, OutboxRelay
 from shared_kernel.web.auth import WebAuth
 
 
@@ -35,7 +35,7 @@ class IdentityContainer(containers.DeclarativeContainer):
     registration_open = providers.Dependency(instance_of=bool)
 
     events = providers.Object(IDENTITY_EVENTS)
-    outbox = providers.Singleton(identity_outbox, codec=codec)
+    outbox = providers.Singleton(Outbox, table=providers.Object(outbox_table), codec=codec)
     unit_of_work = providers.Factory(
         SqlIdentityUnitOfWork, engine=engine, outbox=outbox, relay=relay, clock=clock
     )

@@ -15,14 +15,14 @@ from contexts.portfolio.infrastructure.repositories import (
     SqlPortfolioDirectory,
     SqlPortfolioReader,
 )
+from contexts.portfolio.infrastructure.tables import outbox as outbox_table
 from contexts.portfolio.infrastructure.unit_of_work import (
     SqlPortfolioUnitOfWork,
-    portfolio_outbox,
 )
 from contexts.stock.contracts import StockCatalog
 from shared_kernel.application.clock import SystemClock
 from shared_kernel.infrastructure.event_codec import EventCodec
-from shared_kernel.infrastructure.outbox import OutboxRelay
+from shared_kernel.infrastructure.outbox import Outbox, OutboxRelay
 from shared_kernel.web.auth import WebAuth
 
 
@@ -35,7 +35,7 @@ class PortfolioContainer(containers.DeclarativeContainer):
     stock_catalog: providers.Dependency[StockCatalog] = providers.Dependency()
 
     events = providers.Object(PORTFOLIO_EVENTS)
-    outbox = providers.Singleton(portfolio_outbox, codec=codec)
+    outbox = providers.Singleton(Outbox, table=providers.Object(outbox_table), codec=codec)
     unit_of_work = providers.Factory(
         SqlPortfolioUnitOfWork, engine=engine, outbox=outbox, relay=relay, clock=clock
     )

@@ -12,10 +12,11 @@ from contexts.stock.application.splits import SplitService
 from contexts.stock.contracts import STOCK_EVENTS
 from contexts.stock.infrastructure.catalog import SqlStockCatalog
 from contexts.stock.infrastructure.reader import SqlStockReader
-from contexts.stock.infrastructure.unit_of_work import SqlStockUnitOfWork, stock_outbox
+from contexts.stock.infrastructure.tables import outbox as outbox_table
+from contexts.stock.infrastructure.unit_of_work import SqlStockUnitOfWork
 from shared_kernel.application.clock import SystemClock
 from shared_kernel.infrastructure.event_codec import EventCodec
-from shared_kernel.infrastructure.outbox import OutboxRelay
+from shared_kernel.infrastructure.outbox import Outbox, OutboxRelay
 from shared_kernel.web.auth import WebAuth
 
 
@@ -27,7 +28,7 @@ class StockContainer(containers.DeclarativeContainer):
     auth = providers.Dependency(instance_of=WebAuth)
 
     events = providers.Object(STOCK_EVENTS)
-    outbox = providers.Singleton(stock_outbox, codec=codec)
+    outbox = providers.Singleton(Outbox, table=providers.Object(outbox_table), codec=codec)
 
     unit_of_work = providers.Factory(
         SqlStockUnitOfWork, engine=engine, outbox=outbox, relay=relay, clock=clock

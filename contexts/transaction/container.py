@@ -15,13 +15,13 @@ from contexts.transaction.infrastructure.repositories import (
     SqlTransactionHistory,
     SqlTransactionReader,
 )
+from contexts.transaction.infrastructure.tables import outbox as outbox_table
 from contexts.transaction.infrastructure.unit_of_work import (
     SqlTransactionUnitOfWork,
-    transaction_outbox,
 )
 from shared_kernel.application.clock import SystemClock
 from shared_kernel.infrastructure.event_codec import EventCodec
-from shared_kernel.infrastructure.outbox import OutboxRelay
+from shared_kernel.infrastructure.outbox import Outbox, OutboxRelay
 from shared_kernel.web.auth import WebAuth
 
 
@@ -35,7 +35,7 @@ class TransactionContainer(containers.DeclarativeContainer):
     portfolio_directory: providers.Dependency[PortfolioDirectory] = providers.Dependency()
 
     events = providers.Object(TRANSACTION_EVENTS)
-    outbox = providers.Singleton(transaction_outbox, codec=codec)
+    outbox = providers.Singleton(Outbox, table=providers.Object(outbox_table), codec=codec)
     unit_of_work = providers.Factory(
         SqlTransactionUnitOfWork, engine=engine, outbox=outbox, relay=relay, clock=clock
     )

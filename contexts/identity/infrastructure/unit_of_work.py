@@ -9,14 +9,8 @@ from contexts.identity.infrastructure.repositories import (
     SqlLoginFailureLog,
     SqlUserRepository,
 )
-from contexts.identity.infrastructure.tables import inbox, outbox
-from shared_kernel.infrastructure.event_codec import EventCodec
-from shared_kernel.infrastructure.outbox import Outbox
+from contexts.identity.infrastructure.tables import inbox
 from shared_kernel.infrastructure.unit_of_work import SqlUnitOfWork
-
-
-def identity_outbox(codec: EventCodec) -> Outbox:
-    return Outbox(outbox, codec)
 
 
 class SqlIdentityUnitOfWork(SqlUnitOfWork):

@@ -6,14 +6,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contexts.portfolio.infrastructure.projection import SqlProjectionStore
 from contexts.portfolio.infrastructure.repositories import SqlPortfolioRepository
-from contexts.portfolio.infrastructure.tables import inbox, outbox
-from shared_kernel.infrastructure.event_codec import EventCodec
-from shared_kernel.infrastructure.outbox import Outbox
+from contexts.portfolio.infrastructure.tables import inbox
 from shared_kernel.infrastructure.unit_of_work import SqlUnitOfWork
-
-
-def portfolio_outbox(codec: EventCodec) -> Outbox:
-    return Outbox(outbox, codec)
 
 
 class SqlPortfolioUnitOfWork(SqlUnitOfWork):

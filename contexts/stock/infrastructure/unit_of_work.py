@@ -9,14 +9,8 @@ from contexts.stock.infrastructure.repositories import (
     SqlSplitRepository,
     SqlStockRepository,
 )
-from contexts.stock.infrastructure.tables import inbox, outbox
-from shared_kernel.infrastructure.event_codec import EventCodec
-from shared_kernel.infrastructure.outbox import Outbox
+from contexts.stock.infrastructure.tables import inbox
 from shared_kernel.infrastructure.unit_of_work import SqlUnitOfWork
-
-
-def stock_outbox(codec: EventCodec) -> Outbox:
-    return Outbox(outbox, codec)
 
 
 class SqlStockUnitOfWork(SqlUnitOfWork):

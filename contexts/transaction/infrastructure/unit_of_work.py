@@ -9,14 +9,8 @@ from contexts.transaction.infrastructure.repositories import (
     SqlPositionLocks,
     SqlTransactionRepository,
 )
-from contexts.transaction.infrastructure.tables import inbox, outbox
-from shared_kernel.infrastructure.event_codec import EventCodec
-from shared_kernel.infrastructure.outbox import Outbox
+from contexts.transaction.infrastructure.tables import inbox
 from shared_kernel.infrastructure.unit_of_work import SqlUnitOfWork
-
-
-def transaction_outbox(codec: EventCodec) -> Outbox:
-    return Outbox(outbox, codec)
 
 
 class SqlTransactionUnitOfWork(SqlUnitOfWork):
