@@ -26,16 +26,13 @@ def _parse(column: ColumnElement[Any], text: str) -> Any:
 
 
 class KeysetOrder:
-    """An order by ``column`` (then ``tiebreak``, a unique column, unless
-    ``column`` is itself unique), ascending or descending."""
+    """An order by ``columns``, the last of which is unique (an id breaks the
+    ties of the others), all ascending or all descending."""
 
-    def __init__(
-        self,
-        column: ColumnElement[Any],
-        tiebreak: ColumnElement[Any] | None = None,
-        descending: bool = False,
-    ) -> None:
-        self.columns = [column] if tiebreak is None else [column, tiebreak]
+    def __init__(self, *columns: ColumnElement[Any], descending: bool = False) -> None:
+        if not columns:
+            raise ValueError("a keyset order needs at least one column")
+        self.columns = list(columns)
         self.descending = descending
 
     def order_by(self) -> list[Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from shared_kernel.domain.money import MAX_DECIMAL_DIGITS, MAX_DECIMAL_PLACES
 
@@ -30,6 +30,22 @@ DecimalInput = Annotated[
         examples=["150.25"],
     ),
 ]
+
+
+def _plain_decimal(value: Decimal) -> str:
+    return format(value, "f")
+
+
+DecimalOutput = Annotated[
+    Decimal,
+    PlainSerializer(_plain_decimal, return_type=str, when_used="json"),
+]
+"""A decimal in a response: a string in plain notation, never an exponent.
+
+``str(Decimal("0.000000000001"))`` is ``"1E-12"``, and a value stored as
+``1E+2`` reads back as ``1E+2`` from SQLite but ``100`` from PostgreSQL;
+written out in plain notation, both are the same string on every database.
+"""
 
 MAX_TEXT_INPUT = 5000
 """Guard against absurd strings; the domain applies each field's real limit."""

@@ -9,7 +9,13 @@ from uuid import UUID
 
 from pydantic import Field
 
-from shared_kernel.web.schemas import DecimalInput, RequestBody, ResponseBody, TextInput
+from shared_kernel.web.schemas import (
+    DecimalInput,
+    DecimalOutput,
+    RequestBody,
+    ResponseBody,
+    TextInput,
+)
 
 TransactionTypeName = Literal["BUY", "SELL", "DIVIDEND", "INTEREST", "DEPOSIT", "WITHDRAWAL", "FEE"]
 
@@ -40,11 +46,11 @@ class TransactionOut(ResponseBody):
     type: str
     stock_id: UUID | None
     symbol: str | None
-    quantity: Decimal | None
-    price: Decimal | None
-    amount: Decimal
-    fee: Decimal
-    tax: Decimal
+    quantity: DecimalOutput | None
+    price: DecimalOutput | None
+    amount: DecimalOutput
+    fee: DecimalOutput
+    tax: DecimalOutput
     currency: str
     executed_at: datetime
     notes: str | None

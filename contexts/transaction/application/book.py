@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from contexts.portfolio.contracts import PortfolioDirectory, PortfolioInfo
@@ -30,7 +30,7 @@ from contexts.transaction.domain.ledger import (
     LedgerSplit,
     Shortfall,
     as_decimal,
-    first_shortfall,
+    first_new_shortfall,
 )
 from contexts.transaction.domain.transaction import (
     StockFacts,
@@ -190,7 +190,8 @@ class BookService:
                 )
             now = self._clock.now()
             voided = transaction.voided(now)
-            await uow.transactions.mark_voided(voided)
+            if not await uow.transactions.mark_voided(voided):
+                return  # a concurrent void got there first: it published the event
             uow.publish(TransactionVoided(transaction=voided.data(), occurred_at=now))
             await uow.commit()
 
@@ -219,12 +220,22 @@ class BookService:
             seen_external_ids: dict[str, int] = {}
             skipped = 0
             now = self._clock.now()
-            for row in rows:
+            for row_index, row in enumerate(rows):
                 try:
                     transaction = self._row_transaction(row, stocks, portfolio, owner_id, now)
+                    # The rows are recorded in file order: at one executed_at, the
+                    # ledger (and the export) orders transactions by recorded_at.
+                    transaction = replace(
+                        transaction, recorded_at=now + timedelta(microseconds=row_index)
+                    )
                 except DomainError as error:
                     errors += [
-                        ErrorDetail(line=row.line, field=e.field, message=e.message)
+                        # a file names its stock in the ``symbol`` column
+                        ErrorDetail(
+                            line=row.line,
+                            field="symbol" if e.field == "stock_id" else e.field,
+                            message=e.message,
+                        )
                         for e in error.errors
                     ] or [ErrorDetail(line=row.line, message=error.detail)]
                     continue
@@ -321,7 +332,7 @@ class BookService:
         splits: Mapping[UUID, list[LedgerSplit]],
     ) -> list[PositionShortfall]:
         """Lock the positions that ``added`` and ``removed`` touch, replay each of
-        them with the change, and return every position that would go short."""
+        them with the change, and return every position the change leaves short."""
         trades = [t for t in [*added, *removed] if t.type.trades_shares]
         stock_ids = sorted({t.stock_id for t in trades if t.stock_id is not None})
         if not stock_ids:
@@ -334,7 +345,7 @@ class BookService:
             position_added = [t for t in added if t.stock_id == stock_id]
             entries = [e for e in history if e.transaction_id not in removed_ids]
             entries += [_entry(t) for t in position_added]
-            shortfall = first_shortfall(entries, splits.get(stock_id, []))
+            shortfall = first_new_shortfall(history, entries, splits.get(stock_id, []))
             if shortfall is not None:
                 symbol = next(t.symbol for t in trades if t.stock_id == stock_id) or "?"
                 found.append(

@@ -13,12 +13,12 @@ import csv
 import io
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from contexts.transaction.domain.transaction import Transaction, TransactionInput
 from shared_kernel.application.csv_table import read_csv
 from shared_kernel.domain.errors import DomainError, ErrorDetail, InvalidInput
-from shared_kernel.domain.money import parse_decimal
+from shared_kernel.domain.money import finite_decimal, parse_decimal
 
 TRANSACTION_CSV_COLUMNS = (
     "executed_at",
@@ -59,11 +59,29 @@ def parse_timestamp(text: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def _stated_amount(text: str) -> Decimal:
+    """The ``amount`` cell of a BUY or SELL, read without the input limits: it is only
+    compared with quantity × price, whose exact product (as exported) may have twice
+    the digits an input may have."""
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        raise InvalidInput.for_field("amount", f"{text[:40]!r} is not a number") from None
+    return finite_decimal(value, "amount")
+
+
 def _row(line: int, cells: dict[str, str]) -> ParsedRow:
     for name in sorted(_REQUIRED):
         if name not in cells:
             raise InvalidInput.for_field(name, "is required")
-    numbers = {name: parse_decimal(cells[name], name) for name in _DECIMAL_COLUMNS if name in cells}
+    trades = cells["type"].strip().upper() in ("BUY", "SELL")
+    numbers: dict[str, Decimal] = {}
+    for name in _DECIMAL_COLUMNS:
+        if name in cells:
+            derived = trades and name == "amount"
+            numbers[name] = (
+                _stated_amount(cells[name]) if derived else parse_decimal(cells[name], name)
+            )
     request = TransactionInput(
         type=cells["type"],
         executed_at=parse_timestamp(cells["executed_at"]),
@@ -76,7 +94,7 @@ def _row(line: int, cells: dict[str, str]) -> ParsedRow:
         external_id=cells.get("external_id"),
     )
     stated_amount = None
-    if request.type.strip().upper() in ("BUY", "SELL"):
+    if trades:
         stated_amount, request = request.amount, replace(request, amount=None)
     return ParsedRow(line, cells.get("symbol"), request, stated_amount)
 

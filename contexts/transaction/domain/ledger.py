@@ -78,6 +78,39 @@ def first_shortfall(
     return None
 
 
+def first_new_shortfall(
+    before: Iterable[LedgerEntry], after: Iterable[LedgerEntry], splits: Iterable[LedgerSplit]
+) -> Shortfall | None:
+    """The first moment a change from ``before`` to ``after`` leaves short, if any.
+
+    That is a moment when ``after`` holds fewer than zero shares *and* fewer
+    than ``before`` held then. A shortfall the change did not cause is not
+    held against it: a split recorded after the sales it makes short (a
+    reverse split shrinks earlier holdings, and the catalog, not the book,
+    decides splits) must not stop every later write of the position. From a
+    history without any shortfall this is exactly ``first_shortfall(after)``.
+    """
+    old = {entry.transaction_id: entry.delta for entry in before}
+    new = {entry.transaction_id: entry for entry in after}
+    moments = sorted(
+        {**{entry.transaction_id: entry for entry in before}, **new}.values(),
+        key=lambda entry: entry.order,
+    )
+    pending = sorted(splits, key=lambda split: split.effective_date)
+    old_balance = new_balance = Fraction(0)
+    for entry in moments:
+        while pending and pending[0].starts_at <= entry.executed_at:
+            split = pending.pop(0)
+            ratio = Fraction(split.numerator, split.denominator)
+            old_balance, new_balance = old_balance * ratio, new_balance * ratio
+        old_balance += Fraction(old.get(entry.transaction_id, 0))
+        if entry.transaction_id in new:
+            new_balance += Fraction(entry.delta)
+            if new_balance < 0 and new_balance < old_balance:
+                return Shortfall(entry=entry, balance=new_balance)
+    return None
+
+
 def as_decimal(quantity: Fraction) -> Decimal:
     """A quantity for people to read (exact when it is a terminating decimal)."""
     if quantity.denominator == 1:

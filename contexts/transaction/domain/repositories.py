@@ -19,7 +19,9 @@ class TransactionRepository(Protocol):
         """The owner's transaction; None when missing or someone else's."""
         ...
 
-    async def mark_voided(self, transaction: Transaction) -> None: ...
+    async def mark_voided(self, transaction: Transaction) -> bool:
+        """Set ``voided_at``; False when it was already voided (nothing changed)."""
+        ...
 
     async def position_entries(self, portfolio_id: UUID, stock_id: UUID) -> list[LedgerEntry]:
         """The position's live (not voided) buys and sells."""

@@ -30,7 +30,11 @@ from shared_kernel.domain.errors import InvalidInput
 from shared_kernel.infrastructure.keyset import KeysetOrder
 
 _NEWEST_FIRST = KeysetOrder(transactions.c.executed_at, transactions.c.id, descending=True)
-_OLDEST_FIRST = KeysetOrder(transactions.c.executed_at, transactions.c.id)
+_LEDGER_ORDER = KeysetOrder(
+    transactions.c.executed_at, transactions.c.recorded_at, transactions.c.id
+)
+"""Oldest first, as the ledger replays them (``LedgerEntry.order``): a buy and a sale
+at the same instant must come out, and be imported again, in the order recorded."""
 EXPORT_BATCH = 1000
 
 
@@ -111,12 +115,13 @@ class SqlTransactionRepository:
         )
         return _transaction(row) if row else None
 
-    async def mark_voided(self, transaction: Transaction) -> None:
-        await self._connection.execute(
+    async def mark_voided(self, transaction: Transaction) -> bool:
+        result = await self._connection.execute(
             update(transactions)
             .where(transactions.c.id == transaction.id, transactions.c.voided_at.is_(None))
             .values(voided_at=transaction.voided_at)
         )
+        return result.rowcount == 1
 
     async def position_entries(self, portfolio_id: UUID, stock_id: UUID) -> list[LedgerEntry]:
         rows = await self._connection.execute(
@@ -310,15 +315,16 @@ class SqlTransactionReader:
                 transactions.c.portfolio_id == portfolio_id, transactions.c.voided_at.is_(None)
             )
             if after is not None:
-                query = query.where(_OLDEST_FIRST.after(after))
-            query = query.order_by(*_OLDEST_FIRST.order_by()).limit(EXPORT_BATCH)
+                query = query.where(_LEDGER_ORDER.after(after))
+            query = query.order_by(*_LEDGER_ORDER.order_by()).limit(EXPORT_BATCH)
             async with self._engine.connect() as connection:
                 rows = (await connection.execute(query)).mappings().all()
             for row in rows:
                 yield _transaction(row)
             if len(rows) < EXPORT_BATCH:
                 return
-            after = _OLDEST_FIRST.keyset(rows[-1]["executed_at"], rows[-1]["id"])
+            last = rows[-1]
+            after = _LEDGER_ORDER.keyset(last["executed_at"], last["recorded_at"], last["id"])
 
 
 class SqlTransactionHistory:
@@ -331,7 +337,7 @@ class SqlTransactionHistory:
         query = (
             select(transactions)
             .where(transactions.c.portfolio_id == portfolio_id)
-            .order_by(*_OLDEST_FIRST.order_by())
+            .order_by(*_LEDGER_ORDER.order_by())
         )
         async with self._engine.connect() as connection:
             rows = (await connection.execute(query)).mappings().all()
