@@ -157,6 +157,7 @@ class BookService:
         splits = await self._splits([stock.stock_id] if stock else [])
 
         async def work(uow: TransactionUnitOfWork) -> Transaction:
+            await self._enter_book(uow, portfolio_id, exclusive=False)
             transaction = record_transaction(
                 request,
                 portfolio_id=portfolio_id,
@@ -181,6 +182,7 @@ class BookService:
                 raise TransactionNotFound()
             if transaction.voided_at is not None:
                 return
+            await self._enter_book(uow, transaction.portfolio_id, exclusive=False)
             for shortfall in await self._shortfalls(
                 uow, transaction.portfolio_id, [], [transaction], splits
             ):
@@ -212,6 +214,8 @@ class BookService:
         splits = await self._splits([info.stock_id for info in stocks.values()])
 
         async def work(uow: TransactionUnitOfWork) -> ImportResult:
+            # Exclusive: the external ids and positions it reads stay true until it commits.
+            await self._enter_book(uow, portfolio_id, exclusive=True)
             errors = list(parse_errors)
             existing = await uow.transactions.live_external_ids(
                 portfolio_id, [row.request.external_id for row in rows if row.request.external_id]
@@ -278,6 +282,13 @@ class BookService:
 
     # --- the ledger ------------------------------------------------------
 
+    @staticmethod
+    async def _enter_book(
+        uow: TransactionUnitOfWork, portfolio_id: UUID, *, exclusive: bool
+    ) -> None:
+        if not await uow.books.enter_book(portfolio_id, exclusive=exclusive):
+            raise PortfolioNotFound()  # deleted while this request was on its way
+
     async def _stock_facts(self, stock_id: UUID | None) -> StockFacts | None:
         if stock_id is None:
             return None
@@ -337,7 +348,7 @@ class BookService:
         stock_ids = sorted({t.stock_id for t in trades if t.stock_id is not None})
         if not stock_ids:
             return []
-        await uow.locks.lock(portfolio_id, stock_ids)
+        await uow.books.lock_positions(portfolio_id, stock_ids)
         removed_ids = {t.id for t in removed}
         found: list[PositionShortfall] = []
         for stock_id in stock_ids:

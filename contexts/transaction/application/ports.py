@@ -9,7 +9,7 @@ from enum import Enum
 from typing import Protocol
 from uuid import UUID
 
-from contexts.transaction.domain.repositories import PositionLocks, TransactionRepository
+from contexts.transaction.domain.repositories import BookLocks, TransactionRepository
 from contexts.transaction.domain.transaction import Transaction, TransactionType
 from shared_kernel.application.pagination import Page, PageRequest
 from shared_kernel.application.unit_of_work import UnitOfWork
@@ -57,7 +57,7 @@ class IdempotencyRecords(Protocol):
 
 class TransactionUnitOfWork(UnitOfWork, Protocol):
     transactions: TransactionRepository
-    locks: PositionLocks
+    books: BookLocks
     idempotency: IdempotencyRecords
 
 

@@ -20,11 +20,17 @@ class TransactionSubscribers:
         subscriptions.subscribe((PortfolioDeleted,), DELETE_BOOKS, self.delete_books)
 
     async def delete_books(self, events: Sequence[IntegrationEvent]) -> None:
-        """A deleted portfolio takes its transactions, ledger and idempotency keys along."""
+        """A deleted portfolio takes its transactions, ledger and idempotency keys along.
+
+        Its book is closed first, under an exclusive lock: a transaction being
+        recorded meanwhile either commits before (and is deleted here) or finds
+        the book closed (404) — none is left behind.
+        """
         async with self._uow_factory() as uow:
             for event in events:
                 assert isinstance(event, PortfolioDeleted)
                 if await uow.claim_event(event.event_id, DELETE_BOOKS):
+                    await uow.books.close_book(event.portfolio_id, event.occurred_at)
                     await uow.transactions.delete_portfolio(event.portfolio_id)
                     await uow.idempotency.delete_portfolio(event.portfolio_id)
             await uow.commit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
@@ -36,8 +37,21 @@ class TransactionRepository(Protocol):
         ...
 
 
-class PositionLocks(Protocol):
-    async def lock(self, portfolio_id: UUID, stock_ids: Sequence[UUID]) -> None:
+class BookLocks(Protocol):
+    async def enter_book(self, portfolio_id: UUID, *, exclusive: bool) -> bool:
+        """Hold the portfolio's book until the unit of work ends; False when it is closed.
+
+        Writers of transactions enter shared (they still queue per position);
+        an import enters exclusive, so what it reads of the book stays true
+        until it commits; closing a deleted portfolio's book waits for all.
+        """
+        ...
+
+    async def close_book(self, portfolio_id: UUID, now: datetime) -> None:
+        """Close the book for good (exclusive): later writers find it closed."""
+        ...
+
+    async def lock_positions(self, portfolio_id: UUID, stock_ids: Sequence[UUID]) -> None:
         """Hold the positions' ledger locks until the unit of work ends.
 
         Two writers of one position queue here, so both see each other's

@@ -24,7 +24,12 @@ from contexts.transaction.application.ports import (
 from contexts.transaction.contracts import TransactionData
 from contexts.transaction.domain.ledger import LedgerEntry
 from contexts.transaction.domain.transaction import Transaction, TransactionType
-from contexts.transaction.infrastructure.tables import idempotency_keys, positions, transactions
+from contexts.transaction.infrastructure.tables import (
+    books,
+    idempotency_keys,
+    positions,
+    transactions,
+)
 from shared_kernel.application.pagination import Page, PageRequest
 from shared_kernel.domain.errors import InvalidInput
 from shared_kernel.infrastructure.keyset import KeysetOrder
@@ -171,11 +176,33 @@ class SqlTransactionRepository:
         )
 
 
-class SqlPositionLocks:
+class SqlBookLocks:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 
-    async def lock(self, portfolio_id: UUID, stock_ids: Sequence[UUID]) -> None:
+    async def _lock_book(self, portfolio_id: UUID, *, exclusive: bool) -> datetime | None:
+        await self._connection.execute(
+            _dialect_insert(self._connection)(books)
+            .values(portfolio_id=portfolio_id)
+            .on_conflict_do_nothing()
+        )
+        closed_at: datetime | None = await self._connection.scalar(
+            select(books.c.closed_at)
+            .where(books.c.portfolio_id == portfolio_id)
+            .with_for_update(read=not exclusive)
+        )
+        return closed_at
+
+    async def enter_book(self, portfolio_id: UUID, *, exclusive: bool) -> bool:
+        return await self._lock_book(portfolio_id, exclusive=exclusive) is None
+
+    async def close_book(self, portfolio_id: UUID, now: datetime) -> None:
+        if await self._lock_book(portfolio_id, exclusive=True) is None:
+            await self._connection.execute(
+                update(books).where(books.c.portfolio_id == portfolio_id).values(closed_at=now)
+            )
+
+    async def lock_positions(self, portfolio_id: UUID, stock_ids: Sequence[UUID]) -> None:
         statement = _dialect_insert(self._connection)(positions)
         statement = statement.on_conflict_do_update(
             index_elements=[positions.c.portfolio_id, positions.c.stock_id],

@@ -60,6 +60,15 @@ Index(
     sqlite_where=transactions.c.voided_at.is_(None),
 )
 
+# One row per portfolio: the lock that a deletion of the portfolio takes exclusively
+# (and imports too), and that every other writer takes shared.
+books = Table(
+    "txn_books",
+    metadata,
+    Column("portfolio_id", Uuid, primary_key=True),
+    Column("closed_at", UtcDateTime, nullable=True),
+)
+
 # One row per (portfolio, stock): the lock that serializes the writers of a position.
 positions = Table(
     "txn_positions",

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contexts.transaction.infrastructure.repositories import (
+    SqlBookLocks,
     SqlIdempotencyRecords,
-    SqlPositionLocks,
     SqlTransactionRepository,
 )
 from contexts.transaction.infrastructure.tables import inbox
@@ -16,10 +16,10 @@ from shared_kernel.infrastructure.unit_of_work import SqlUnitOfWork
 class SqlTransactionUnitOfWork(SqlUnitOfWork):
     inbox_table = inbox
     transactions: SqlTransactionRepository
-    locks: SqlPositionLocks
+    books: SqlBookLocks
     idempotency: SqlIdempotencyRecords
 
     def _bind(self, connection: AsyncConnection) -> None:
         self.transactions = SqlTransactionRepository(connection)
-        self.locks = SqlPositionLocks(connection)
+        self.books = SqlBookLocks(connection)
         self.idempotency = SqlIdempotencyRecords(connection)
