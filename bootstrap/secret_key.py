@@ -46,15 +46,40 @@ def resolve_secret_key(settings: Settings) -> str:
 
 def _development_key(path: Path) -> str:
     try:
-        return path.read_text().strip()
+        return _read_key(path)
     except FileNotFoundError:
         pass
+    except OSError as error:
+        raise _unusable(path, error.strerror or type(error).__name__) from None
     key = secrets.token_hex(MIN_SECRET_BYTES)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # Written in full to a private file, then published under its name with a
+    # link (atomic, and refused if another worker published first): nobody
+    # ever reads a half-written key, and a crash leaves no empty key file.
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
     try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another worker wrote it first: use theirs
-        return path.read_text().strip()
-    with os.fdopen(descriptor, "w") as file:
-        file.write(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(key)
+        try:
+            os.link(temporary, path)
+        except FileExistsError:  # another worker wrote it first: use theirs
+            return _read_key(path)
+    except OSError as error:
+        raise _unusable(path, error.strerror or type(error).__name__) from None
+    finally:
+        temporary.unlink(missing_ok=True)
     return key
+
+
+def _read_key(path: Path) -> str:
+    key = path.read_text().strip()
+    if len(key.encode()) < MIN_SECRET_BYTES:
+        raise _unusable(path, f"it holds less than {MIN_SECRET_BYTES} bytes; delete it")
+    return key
+
+
+def _unusable(path: Path, reason: str) -> ConfigurationError:
+    return ConfigurationError(
+        f"STOCKBOOK_SECRET_KEY: not set, and the key file {path} cannot be used ({reason})"
+    )

@@ -76,27 +76,30 @@ class AccountService:
         except InvalidInput:
             normalized = email.strip().lower()[:254]
         now = self._clock.now()
+        # Counting and reserving are one transaction, serialized per email and
+        # client: the attempt counts as a failure until the password is proven
+        # right, so a burst of parallel guesses cannot all pass the check first.
         async with self._uow_factory() as uow:
+            await uow.login_failures.lock(normalized, client)
             failures = await uow.login_failures.since(normalized, client, now - FAILED_LOGIN_WINDOW)
-        if len(failures) >= MAX_FAILED_LOGINS:
-            wait = failures[-MAX_FAILED_LOGINS] + FAILED_LOGIN_WINDOW - now
-            raise TooManyRequests(
-                "Too many failed logins for this email; wait before trying again.",
-                retry_after_seconds=max(1, math.ceil(wait.total_seconds())),
-            )
+            if len(failures) >= MAX_FAILED_LOGINS:
+                wait = failures[-MAX_FAILED_LOGINS] + FAILED_LOGIN_WINDOW - now
+                raise TooManyRequests(
+                    "Too many failed logins for this email; wait before trying again.",
+                    retry_after_seconds=max(1, math.ceil(wait.total_seconds())),
+                )
+            await uow.login_failures.record(normalized, client, now)
+            await uow.login_failures.forget_before(now - FAILED_LOGIN_WINDOW)
+            await uow.commit()
         user = await self._reader.user_by_email(normalized)
         valid = await asyncio.to_thread(
             self._hasher.verify, user.password_hash if user else self._timing_decoy(), password
         )
+        if user is None or not valid:
+            raise InvalidCredentials()
         async with self._uow_factory() as uow:
-            if user is None or not valid:
-                await uow.login_failures.record(normalized, client, now)
-                await uow.login_failures.forget_before(now - FAILED_LOGIN_WINDOW)
-                await uow.commit()
-                raise InvalidCredentials()
-            if failures:
-                await uow.login_failures.clear(normalized, client)
-                await uow.commit()
+            await uow.login_failures.clear(normalized, client)
+            await uow.commit()
         return self._tokens.issue(user.id, now)
 
     async def user(self, user_id: UUID) -> User:

@@ -29,6 +29,11 @@ class ApiKeyRepository(Protocol):
 
 
 class LoginFailureLog(Protocol):
+    async def lock(self, email: str, client: str) -> None:
+        """Until the transaction ends, other transactions that lock the same
+        email and client wait: counting and recording an attempt is atomic."""
+        ...
+
     async def record(self, email: str, client: str, at: datetime) -> None: ...
 
     async def since(self, email: str, client: str, since: datetime) -> list[datetime]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import BigInteger, delete, func, insert, literal, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -98,6 +99,13 @@ class SqlApiKeyRepository:
 class SqlLoginFailureLog:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
+
+    async def lock(self, email: str, client: str) -> None:
+        if self._connection.dialect.name != "postgresql":
+            return  # SQLite: a write transaction (BEGIN IMMEDIATE) excludes every other writer
+        digest = hashlib.sha256(f"{email}\0{client[:100]}".encode()).digest()
+        key = int.from_bytes(digest[:8], "big", signed=True)
+        await self._connection.execute(select(func.pg_advisory_xact_lock(literal(key, BigInteger))))
 
     async def record(self, email: str, client: str, at: datetime) -> None:
         await self._connection.execute(
