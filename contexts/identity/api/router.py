@@ -19,9 +19,10 @@ from contexts.identity.api.schemas import (
 )
 from contexts.identity.application.accounts import AccountService
 from contexts.identity.application.api_keys import ApiKeyService
+from shared_kernel.application.pagination import PageRequest
 from shared_kernel.application.principal import Principal
 from shared_kernel.web.auth import WebAuth
-from shared_kernel.web.pagination import ListPage
+from shared_kernel.web.pagination import ListPage, encode_cursor, page_request
 from shared_kernel.web.problems import problem_responses
 from shared_kernel.web.routing import StockbookRoute
 
@@ -84,11 +85,18 @@ def build_identity_router(
             created_at=key.created_at,
         )
 
-    @router.get("/auth/api-keys", summary="Your API keys", responses=problem_responses(401))
-    async def list_api_keys(caller: Caller) -> ListPage[ApiKeyOut]:
-        keys = await api_keys.list_keys(caller.user_id)
+    @router.get(
+        "/auth/api-keys",
+        summary="Your API keys (never their secrets), oldest first",
+        responses=problem_responses(401, 422),
+    )
+    async def list_api_keys(
+        caller: Caller, page: Annotated[PageRequest, Depends(page_request)]
+    ) -> ListPage[ApiKeyOut]:
+        keys = await api_keys.list_keys(caller.user_id, page)
         return ListPage[ApiKeyOut](
-            items=[ApiKeyOut.model_validate(key) for key in keys], next_cursor=None
+            items=[ApiKeyOut.model_validate(key) for key in keys.items],
+            next_cursor=encode_cursor(keys.next_keyset),
         )
 
     @router.delete(

@@ -12,6 +12,7 @@ from contexts.identity.application.ports import IdentityReader, IdentityUnitOfWo
 from contexts.identity.domain.api_key import ApiKey, Scope, key_name_of
 from contexts.identity.domain.errors import ApiKeyNotFound
 from shared_kernel.application.clock import Clock
+from shared_kernel.application.pagination import Page, PageRequest
 from shared_kernel.domain.errors import InvalidInput
 
 KEY_PREFIX = "sbk_"
@@ -74,8 +75,8 @@ class ApiKeyService:
             await uow.commit()
         return CreatedApiKey(key=key, plaintext=f"{KEY_PREFIX}{lookup}_{secret}")
 
-    async def list_keys(self, user_id: UUID) -> list[ApiKey]:
-        return await self._reader.active_api_keys(user_id)
+    async def list_keys(self, user_id: UUID, page: PageRequest) -> Page[ApiKey]:
+        return await self._reader.active_api_keys(user_id, page)
 
     async def revoke(self, user_id: UUID, key_id: UUID) -> None:
         async with self._uow_factory() as uow:

@@ -15,6 +15,7 @@ from contexts.identity.domain.repositories import (
     UserRepository,
 )
 from contexts.identity.domain.user import User
+from shared_kernel.application.pagination import Page, PageRequest
 from shared_kernel.application.unit_of_work import UnitOfWork
 
 
@@ -36,7 +37,9 @@ class IdentityReader(Protocol):
 
     async def api_key_by_lookup_id(self, lookup_id: str) -> ApiKey | None: ...
 
-    async def active_api_keys(self, user_id: UUID) -> list[ApiKey]: ...
+    async def active_api_keys(self, user_id: UUID, page: PageRequest) -> Page[ApiKey]:
+        """The user's keys that are not revoked, oldest first."""
+        ...
 
 
 class PasswordHasher(Protocol):

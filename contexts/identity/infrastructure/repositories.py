@@ -15,6 +15,8 @@ from contexts.identity.domain.api_key import ApiKey, Scope
 from contexts.identity.domain.errors import EmailTaken
 from contexts.identity.domain.user import User
 from contexts.identity.infrastructure.tables import api_keys, login_failures, users
+from shared_kernel.application.pagination import Page, PageRequest
+from shared_kernel.infrastructure.keyset import KeysetOrder
 
 
 def _user(row: RowMapping) -> User:
@@ -137,6 +139,9 @@ class SqlLoginFailureLog:
         )
 
 
+_OLDEST_FIRST = KeysetOrder(api_keys.c.created_at, api_keys.c.id)
+
+
 class SqlIdentityReader:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -172,17 +177,17 @@ class SqlIdentityReader:
             )
         return _api_key(row) if row else None
 
-    async def active_api_keys(self, user_id: UUID) -> list[ApiKey]:
+    async def active_api_keys(self, user_id: UUID, page: PageRequest) -> Page[ApiKey]:
+        query = select(api_keys).where(
+            api_keys.c.user_id == user_id, api_keys.c.revoked_at.is_(None)
+        )
+        if page.after is not None:
+            query = query.where(_OLDEST_FIRST.after(page.after))
+        query = query.order_by(*_OLDEST_FIRST.order_by()).limit(page.limit + 1)
         async with self._engine.connect() as connection:
-            rows = (
-                (
-                    await connection.execute(
-                        select(api_keys)
-                        .where(api_keys.c.user_id == user_id, api_keys.c.revoked_at.is_(None))
-                        .order_by(api_keys.c.created_at, api_keys.c.id)
-                    )
-                )
-                .mappings()
-                .all()
-            )
-        return [_api_key(row) for row in rows]
+            rows = (await connection.execute(query)).mappings().all()
+        keys = [_api_key(row) for row in rows[: page.limit]]
+        next_keyset = None
+        if len(rows) > page.limit:
+            next_keyset = _OLDEST_FIRST.keyset(keys[-1].created_at, keys[-1].id)
+        return Page(items=keys, next_keyset=next_keyset)

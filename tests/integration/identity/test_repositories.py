@@ -17,6 +17,7 @@ from contexts.identity.domain.errors import EmailTaken, InvalidCredentials
 from contexts.identity.domain.user import User
 from contexts.identity.infrastructure.repositories import SqlIdentityReader
 from contexts.identity.infrastructure.tables import outbox, users
+from shared_kernel.application.pagination import PageRequest
 from shared_kernel.domain.errors import TooManyRequests
 
 NOW = datetime(2025, 1, 15, 10, 0, 0, 123456, tzinfo=UTC)
@@ -156,8 +157,15 @@ async def test_active_keys_are_the_users_unrevoked_ones_oldest_first(identity: A
             await uow.api_keys.add(key)
         assert await uow.api_keys.revoke(revoked.id, owner, NOW)
         await uow.commit()
-    active = await identity.reader().active_api_keys(owner)
-    assert [k.id for k in active] == [older.id, newer.id]
+    active = await identity.reader().active_api_keys(owner, PageRequest())
+    assert [k.id for k in active.items] == [older.id, newer.id]
+    first = await identity.reader().active_api_keys(owner, PageRequest(limit=1))
+    assert [k.id for k in first.items] == [older.id]
+    rest = await identity.reader().active_api_keys(
+        owner, PageRequest(limit=1, after=first.next_keyset)
+    )
+    assert [k.id for k in rest.items] == [newer.id]
+    assert rest.next_keyset is None
 
 
 async def test_revoke_is_true_once_and_only_for_the_owner(identity: Any) -> None:

@@ -16,6 +16,7 @@ from uuid import UUID
 from contexts.identity.domain.api_key import ApiKey
 from contexts.identity.domain.errors import EmailTaken
 from contexts.identity.domain.user import User
+from shared_kernel.application.pagination import Page, PageRequest
 from shared_kernel.domain.aggregate import AggregateRoot
 from shared_kernel.domain.events import IntegrationEvent
 
@@ -167,8 +168,18 @@ class FakeIdentityReader:
     async def api_key_by_lookup_id(self, lookup_id: str) -> ApiKey | None:
         return next((k for k in self._store.api_keys.values() if k.lookup_id == lookup_id), None)
 
-    async def active_api_keys(self, user_id: UUID) -> list[ApiKey]:
-        return sorted(
+    async def active_api_keys(self, user_id: UUID, page: PageRequest) -> Page[ApiKey]:
+        keys = sorted(
             (k for k in self._store.api_keys.values() if k.user_id == user_id and k.active),
             key=lambda k: (k.created_at, k.id),
+        )
+        if page.after is not None:
+            after = (datetime.fromisoformat(page.after[0]), UUID(page.after[1]))
+            keys = [k for k in keys if (k.created_at, k.id) > after]
+        shown = keys[: page.limit]
+        more = len(keys) > page.limit
+        last = shown[-1] if more else None
+        return Page(
+            items=shown,
+            next_keyset=(last.created_at.isoformat(), str(last.id)) if last else None,
         )

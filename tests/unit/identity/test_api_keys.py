@@ -18,6 +18,7 @@ from contexts.identity.application.principals import LAST_USED_PRECISION, Creden
 from contexts.identity.domain.api_key import Scope
 from contexts.identity.domain.errors import ApiKeyNotFound
 from contexts.identity.infrastructure.access_tokens import JwtAccessTokens
+from shared_kernel.application.pagination import PageRequest
 from shared_kernel.application.principal import READ, WRITE
 from shared_kernel.domain.errors import InvalidInput
 from tests.unit.identity.conftest import LIFETIME, SECRET
@@ -109,8 +110,22 @@ async def test_list_shows_the_callers_active_keys_oldest_first(
     await api_keys.create(STRANGER, "not yours", "write")
     await api_keys.revoke(OWNER, revoked.key.id)
 
-    listed = await api_keys.list_keys(OWNER)
-    assert [k.id for k in listed] == [first.key.id, second.key.id]
+    listed = await api_keys.list_keys(OWNER, PageRequest())
+    assert [k.id for k in listed.items] == [first.key.id, second.key.id]
+    assert listed.next_keyset is None
+
+
+async def test_the_list_pages_with_a_keyset(api_keys: ApiKeyService, clock: FixedClock) -> None:
+    created = []
+    for name in ("a", "b", "c"):
+        created.append((await api_keys.create(OWNER, name, "read")).key.id)
+        clock.advance(seconds=1)
+    first = await api_keys.list_keys(OWNER, PageRequest(limit=2))
+    assert [k.id for k in first.items] == created[:2]
+    assert first.next_keyset is not None
+    rest = await api_keys.list_keys(OWNER, PageRequest(limit=2, after=first.next_keyset))
+    assert [k.id for k in rest.items] == created[2:]
+    assert rest.next_keyset is None
 
 
 async def test_revoking_sets_revoked_at(
