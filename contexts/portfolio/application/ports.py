@@ -124,6 +124,10 @@ class ProjectionReader(Protocol):
 
     async def cash_balance(self, portfolio_id: UUID) -> Decimal: ...
 
+    async def first_executed_at(self, portfolio_id: UUID) -> datetime | None:
+        """When the portfolio's first live transaction, of any type, was executed."""
+        ...
+
     async def histories(
         self, portfolio_id: UUID
     ) -> dict[UUID, tuple[list[PositionEntry], list[SplitEntry]]]:

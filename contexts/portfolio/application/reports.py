@@ -229,19 +229,19 @@ class PortfolioReports:
         today = self._clock.now().date()
         histories = await self._projection.histories(portfolio_id)
         end = last or today
-        if first is None:
-            executed = [e.executed_at.date() for entries, _ in histories.values() for e in entries]
-            first = min(executed) - timedelta(days=1) if executed else end
+        if first is None:  # the day before the first transaction, whatever its type
+            started = await self._projection.first_executed_at(portfolio_id)
+            first = started.date() - timedelta(days=1) if started is not None else end
         _check_period(first, end, today)
         stock_ids = list(histories)
         closes = await self._catalog.get_closes(stock_ids, first, end)
         openings = await self._catalog.get_latest_closes(stock_ids, on_or_before=first)
         stocks = []
         for stock_id, (entries, splits) in histories.items():
-            series = [(c.date, c.close) for c in closes.get(stock_id, [])]
+            series = closes.get(stock_id, [])  # passed as they are: no per-close copy
             opening = openings.get(stock_id)
-            if opening is not None and (not series or series[0][0] > opening.date):
-                series.insert(0, (opening.date, opening.close))
+            if opening is not None and (not series or series[0].date > opening.date):
+                series = [opening, *series]
             stocks.append(StockHistory(entries=entries, splits=splits, closes=series))
         return measure_performance(stocks, first, end)
 

@@ -36,37 +36,42 @@ class CashEntry:
     def cash_effect(self) -> Decimal:
         """What this transaction adds to the cash balance (negative when it takes cash out).
 
-        Money paid is money paid: every transaction's fee and tax leave the
-        account, whatever its type.
+        Exactly API.md's ``cash_balance`` terms, per type:
 
-        ========== ==========================
+        ========== ======================
         BUY        −(amount + fee + tax)
         SELL       amount − fee − tax
-        DIVIDEND   amount − fee − tax
-        INTEREST   amount − fee − tax
-        DEPOSIT    amount − fee − tax
-        WITHDRAWAL −(amount + fee + tax)
-        FEE        −(amount + fee + tax)
-        ========== ==========================
+        DIVIDEND   amount − tax
+        INTEREST   amount − tax
+        DEPOSIT    amount
+        WITHDRAWAL −amount
+        FEE        −amount
+        ========== ======================
+
+        So a DEPOSIT's, WITHDRAWAL's or FEE's ``fee`` and ``tax``, and a
+        DIVIDEND's or INTEREST's ``fee``, do not count: the formula has no term
+        for them.
         """
         with localcontext(_EXACT):
-            if self.kind in _CASH_OUT:
-                return -(self.amount + self.fee + self.tax)
-            return self.amount - self.fee - self.tax
-
-
-_CASH_OUT = frozenset({CashKind.BUY, CashKind.WITHDRAWAL, CashKind.FEE})
+            match self.kind:
+                case CashKind.BUY:
+                    return -(self.amount + self.fee + self.tax)
+                case CashKind.SELL:
+                    return self.amount - self.fee - self.tax
+                case CashKind.DIVIDEND | CashKind.INTEREST:
+                    return self.amount - self.tax
+                case CashKind.DEPOSIT:
+                    return self.amount
+                case CashKind.WITHDRAWAL | CashKind.FEE:
+                    return -self.amount
 
 
 def cash_balance(entries: Iterable[CashEntry]) -> Decimal:
     """Σ of every entry's :attr:`CashEntry.cash_effect`, exact.
 
-    This is API.md's ``cash_balance`` = Σ DEPOSIT − Σ WITHDRAWAL − Σ BUY (amount
-    + fee + tax) + Σ SELL (amount − fee − tax) + Σ DIVIDEND/INTEREST (amount −
-    tax) − Σ FEE amount, with one deliberate addition: the fee and tax of a
-    DEPOSIT, WITHDRAWAL, FEE, DIVIDEND or INTEREST (zero in practice) are
-    subtracted too, because they were paid out of the account. With those zero,
-    it is API.md's formula exactly.
+    This is API.md's ``cash_balance`` = Σ DEPOSIT amount − Σ WITHDRAWAL amount
+    − Σ BUY (amount + fee + tax) + Σ SELL (amount − fee − tax)
+    + Σ DIVIDEND/INTEREST (amount − tax) − Σ FEE amount, exactly.
     """
     with localcontext(_EXACT):
         return sum((entry.cash_effect for entry in entries), Decimal(0))

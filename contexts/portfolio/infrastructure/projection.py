@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, insert, select, tuple_, update
+from sqlalchemy import delete, func, insert, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import RowMapping
@@ -254,6 +255,16 @@ class SqlProjectionReader:
                 select(cash_balances.c.balance).where(cash_balances.c.portfolio_id == portfolio_id)
             )
         return balance if balance is not None else _ZERO
+
+    async def first_executed_at(self, portfolio_id: UUID) -> datetime | None:
+        t = source_transactions
+        async with self._engine.connect() as connection:
+            first: datetime | None = await connection.scalar(
+                select(func.min(t.c.executed_at)).where(
+                    t.c.portfolio_id == portfolio_id, t.c.voided_at.is_(None)
+                )
+            )
+        return first
 
     async def histories(
         self, portfolio_id: UUID

@@ -38,21 +38,44 @@ def test_empty_history_has_no_cash() -> None:
 @pytest.mark.parametrize(
     ("kind", "effect"),
     [
-        # money paid is money paid: every fee and tax leaves the account
+        # API.md: cash_balance = Σ DEPOSIT amount − Σ WITHDRAWAL amount
+        #   − Σ BUY (amount + fee + tax) + Σ SELL (amount − fee − tax)
+        #   + Σ DIVIDEND/INTEREST (amount − tax) − Σ FEE amount
         (CashKind.BUY, "-106"),  # −(100 + 4 + 2)
         (CashKind.SELL, "94"),  # 100 − 4 − 2
-        (CashKind.DIVIDEND, "94"),  # 100 − 2 per API.md, and its (unusual) fee too
-        (CashKind.INTEREST, "94"),
-        (CashKind.DEPOSIT, "94"),  # a deposit's fee and tax are paid from it
-        (CashKind.WITHDRAWAL, "-106"),  # withdrawing costs its fee and tax on top
-        (CashKind.FEE, "-106"),  # a FEE's own fee and tax are paid too
+        (CashKind.DIVIDEND, "98"),  # 100 − 2: its fee is not in the formula
+        (CashKind.INTEREST, "98"),  # 100 − 2: its fee is not in the formula
+        (CashKind.DEPOSIT, "100"),  # the amount only: its fee and tax are not in the formula
+        (CashKind.WITHDRAWAL, "-100"),  # −amount only
+        (CashKind.FEE, "-100"),  # −amount only: a FEE's own fee and tax do not count
     ],
 )
-def test_every_fee_and_tax_is_paid_out_of_the_account(kind: CashKind, effect: str) -> None:
+def test_each_type_counts_exactly_the_terms_of_the_api_formula(kind: CashKind, effect: str) -> None:
     one = entry(kind, "100", fee="4", tax="2")
 
     assert one.cash_effect == D(effect)
     assert cash_balance([one]) == D(effect)
+
+
+def test_fees_and_taxes_outside_the_formula_leave_the_balance_unchanged() -> None:
+    plain = [
+        entry(CashKind.DEPOSIT, "5000"),
+        entry(CashKind.DIVIDEND, "80", tax="12"),
+        entry(CashKind.INTEREST, "7.50", tax="1.10"),
+        entry(CashKind.WITHDRAWAL, "300"),
+        entry(CashKind.FEE, "25"),
+    ]
+    # the same transactions carrying a fee (and, where the formula has no tax term, a tax)
+    loaded = [
+        entry(CashKind.DEPOSIT, "5000", fee="10", tax="3"),
+        entry(CashKind.DIVIDEND, "80", fee="1.50", tax="12"),
+        entry(CashKind.INTEREST, "7.50", fee="0.25", tax="1.10"),
+        entry(CashKind.WITHDRAWAL, "300", fee="2", tax="0.60"),
+        entry(CashKind.FEE, "25", fee="5", tax="4.75"),
+    ]
+    # 5,000 + (80 − 12) + (7.50 − 1.10) − 300 − 25 = 4,749.40
+    assert cash_balance(plain) == D("4749.40")
+    assert cash_balance(loaded) == D("4749.40")
 
 
 def test_sums_are_exact_beyond_the_default_decimal_precision() -> None:

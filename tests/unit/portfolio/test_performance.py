@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from bisect import bisect_right
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal, localcontext
 from fractions import Fraction
@@ -23,18 +24,27 @@ from contexts.portfolio.domain.position import (
     fraction_to_decimal,
     replay_order,
 )
+from contexts.stock.contracts import ClosingPrice
 from tests.unit.portfolio.position_entries import at, buy, dividend, sell, stock_fee
 
 D = Decimal
 MARCH_1 = date(2024, 3, 1)
 
 
+@dataclass(frozen=True)
+class Close:
+    """A close as traded: any object with ``date`` and ``close`` will do."""
+
+    date: date
+    close: Decimal
+
+
 def day(offset: int, start: date = MARCH_1) -> date:
     return start + timedelta(days=offset)
 
 
-def closes(*pairs: tuple[int, str], start: date = MARCH_1) -> list[tuple[date, Decimal]]:
-    return [(day(offset, start), D(close)) for offset, close in pairs]
+def closes(*pairs: tuple[int, str], start: date = MARCH_1) -> list[Close]:
+    return [Close(day(offset, start), D(close)) for offset, close in pairs]
 
 
 def values(report: PerformanceReport) -> list[Decimal]:
@@ -97,25 +107,22 @@ def test_hand_checked_five_days() -> None:
 # --- an independent implementation: plain loops over days, exact fractions ----------------
 
 
-def split_ratio_between(splits: list[SplitEntry], earlier: date, later: date) -> Fraction:
-    ratio = Fraction(1)
-    for split in splits:
-        if earlier < split.effective_date <= later:
-            ratio *= Fraction(split.numerator, split.denominator)
-    return ratio
-
-
 def reference_performance(
     histories: list[StockHistory], start: date, end: date
 ) -> tuple[list[Fraction], list[Fraction], list[Fraction]]:
-    """V_t, in_t and out_t for every day, straight from API.md's definitions."""
+    """V_t, in_t and out_t for every day, straight from API.md's definitions.
+
+    The price is taken literally: the latest close on or before the day as
+    traded, else the latest BUY or SELL price as traded, never converted across
+    a split (only the quantity has the splits applied).
+    """
     day_values, inflows, outflows = [], [], []
     stocks = [
         (
             sorted(history.entries, key=replay_order),
             sorted(history.splits, key=lambda split: split.effective_date),
-            history.closes,
-            [close_date for close_date, _ in history.closes],
+            [close.close for close in history.closes],
+            [close.date for close in history.closes],
         )
         for history in histories
     ]
@@ -152,12 +159,9 @@ def reference_performance(
 
             latest = bisect_right(close_dates, today) - 1
             if latest >= 0:
-                close_date, close = stock_closes[latest]
-                price = Fraction(close) / split_ratio_between(splits, close_date, today)
+                price = Fraction(stock_closes[latest])
             elif last_trade is not None:
-                traded_on = last_trade.executed_at.astimezone(UTC).date()
-                traded_at = Fraction(last_trade.price or 0)
-                price = traded_at / split_ratio_between(splits, traded_on, today)
+                price = Fraction(last_trade.price or 0)
             else:
                 price = Fraction(0)
             value += quantity * price
@@ -197,18 +201,22 @@ def reference_xirr(flows: list[tuple[int, float]]) -> float:
 
 
 def generated_histories(seed: int) -> tuple[list[StockHistory], date, date]:
-    """3 stocks × 3 years: random trades, dividends, sparse closes, splits, odd time zones."""
+    """3 stocks × 3 years: random trades, dividends, sparse closes, splits, odd time zones.
+
+    One split's effective date has no close (the days until the next close are
+    valued at the pre-split close, as traded), the other's has one.
+    """
     rng = random.Random(seed)
     start, end = date(2021, 1, 1), date(2023, 12, 31)
     zones = [UTC, timezone(timedelta(hours=-5)), timezone(timedelta(hours=9))]
     setups = [
-        # (first close, share of days with a close, splits)
-        (date(2020, 6, 1), 5 / 7, []),
-        (date(2021, 7, 1), 0.9, [SplitEntry(date(2022, 5, 14), 4, 1)]),  # a Saturday
-        (date(2020, 12, 1), 0.7, [SplitEntry(date(2022, 9, 1), 1, 3)]),
+        # (first close, share of days with a close, splits, whether a split's day has a close)
+        (date(2020, 6, 1), 5 / 7, [], False),
+        (date(2021, 7, 1), 0.9, [SplitEntry(date(2022, 5, 14), 4, 1)], False),  # a Saturday
+        (date(2020, 12, 1), 0.7, [SplitEntry(date(2022, 9, 1), 1, 3)], True),
     ]
     histories = []
-    for first_close, density, splits in setups:
+    for first_close, density, splits, split_day_closes in setups:
         ratios = {split.effective_date: split.ratio for split in splits}
         price, walk = rng.uniform(20, 200), {}
         current = date(2020, 6, 1)
@@ -217,9 +225,10 @@ def generated_histories(seed: int) -> tuple[list[StockHistory], date, date]:
             walk[current] = price
             current += timedelta(days=1)
         stock_closes = [
-            (when, D(f"{close:.4f}"))
+            Close(when, D(f"{close:.4f}"))
             for when, close in walk.items()
-            if first_close <= when <= end and rng.random() < density
+            if first_close <= when <= end
+            and (split_day_closes if when in ratios else rng.random() < density)
         ]
         entries: list[PositionEntry] = []
         held, pending = Fraction(0), list(splits)
@@ -418,33 +427,66 @@ def test_fallback_uses_recorded_order_for_trades_at_the_same_moment() -> None:
     assert report.end_value == D(160)  # 2 × 80, the trade recorded last
 
 
-def test_trade_price_from_before_a_split_is_converted_to_post_split_units() -> None:
+FRIDAY = date(2024, 5, 10)
+
+
+def test_a_split_whose_effective_date_has_a_close_is_valued_at_that_close() -> None:
+    # 2-for-1 effective Monday; the exchange publishes Monday's close post-split
+    history = StockHistory(
+        entries=[buy(at(FRIDAY - timedelta(days=1)), 10, 200)],
+        splits=[SplitEntry(day(3, FRIDAY), 2, 1)],
+        closes=closes((0, "210"), (3, "106"), start=FRIDAY),
+    )
+
+    report = measure_performance([history], FRIDAY, day(3, FRIDAY))
+
+    # Friday to Sunday 10 × 210; Monday 20 × 106: the literal rule is the real value
+    assert values(report) == [2100, 2100, 2100, 2120]
+    assert report.end_value == D(2120)
+    assert report.time_weighted_return == D("0.0095238095")  # 2120/2100 − 1
+
+
+def test_a_split_without_a_close_on_its_effective_date_uses_the_latest_close_as_traded() -> None:
+    # 2-for-1 effective on a Saturday: the latest close on or before the weekend days is
+    # Friday's pre-split 210, and API.md takes it as traded (not halved), while the
+    # quantity has the split applied: 20 × 210 until Monday's close
+    history = StockHistory(
+        entries=[buy(at(FRIDAY - timedelta(days=1)), 10, 200)],
+        splits=[SplitEntry(day(1, FRIDAY), 2, 1)],
+        closes=closes((0, "210"), (3, "106"), start=FRIDAY),
+    )
+
+    report = measure_performance([history], FRIDAY, day(3, FRIDAY))
+
+    assert values(report) == [2100, 4200, 4200, 2120]
+    # r_1 = 4200/2100 − 1 = 1, r_2 = 0, r_3 = 2120/4200 − 1: the chain telescopes back
+    assert [point.cumulative_return for point in report.series] == [
+        0,
+        D(1),
+        D(1),
+        D("0.0095238095"),
+    ]
+    weekend = measure_performance([history], FRIDAY, day(2, FRIDAY))
+    assert weekend.end_value == D(4200)  # exact too: 20 × 210
+    assert weekend.time_weighted_return == D(1)
+
+
+def test_a_trade_price_fallback_is_used_as_traded_across_a_split() -> None:
+    # no close until day 3: the latest trade price (100, pre-split) is taken as traded
     history = StockHistory(
         entries=[buy(at(day(0)), 10, 100)],
         splits=[SplitEntry(day(2), 4, 1)],
-        closes=[],
+        closes=closes((3, "26")),
     )
 
     report = measure_performance([history], day(0), day(3))
 
-    # 10 @ 100 before the split; 40 @ 25 after it: the value does not jump
-    assert values(report) == [1000, 1000, 1000, 1000]
-    assert report.time_weighted_return == 0
-
-
-def test_a_stale_close_from_before_a_split_is_converted_too() -> None:
-    # a split effective on a Saturday: the latest close is Friday's, in pre-split units
-    friday = date(2024, 5, 10)
-    history = StockHistory(
-        entries=[buy(at(friday - timedelta(days=1)), 10, 200)],
-        splits=[SplitEntry(friday + timedelta(days=1), 2, 1)],
-        closes=closes((0, "210"), (3, "106"), start=friday),
-    )
-
-    report = measure_performance([history], friday, friday + timedelta(days=3))
-
-    # Friday 10 × 210; weekend 20 × 105 (210 / 2); Monday 20 × 106
-    assert values(report) == [2100, 2100, 2100, 2120]
+    # days 0–1: 10 × 100; day 2: 40 × 100 (the split applies to the quantity only);
+    # day 3: 40 × 26, the first close
+    assert values(report) == [1000, 1000, 4000, 1040]
+    assert report.time_weighted_return == D("0.04")
+    on_the_split_day = measure_performance([history], day(0), day(2))
+    assert on_the_split_day.end_value == D(4000)
 
 
 def test_one_for_three_reverse_split_values_are_exact() -> None:
@@ -511,6 +553,18 @@ def test_money_weighted_return_is_none_when_xirr_fails(monkeypatch: pytest.Monke
     history = held_from_before(MARCH_1, (0, "100"), (5, "110"))
 
     assert measure_performance([history], day(0), day(5)).money_weighted_return is None
+
+
+def test_the_catalogs_closing_prices_are_accepted_as_they_are() -> None:
+    history = StockHistory(
+        entries=[buy(at(day(-1)), 3, 10)],
+        splits=[],
+        closes=[ClosingPrice(day(-2), D("9.5")), ClosingPrice(day(1), D("11.25"))],
+    )
+
+    report = measure_performance([history], day(0), day(1))
+
+    assert values(report) == [D("28.5"), D("33.75")]  # 3 × 9.5, then 3 × 11.25
 
 
 def test_several_stocks_add_up() -> None:

@@ -1,0 +1,138 @@
+"""GET /portfolios/{id}/allocation: by stock, sector and industry group; weights
+of the priced holdings sum to 1; unpriced holdings are listed apart."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import httpx
+
+from tests.api.portfolio_analytics.analytics_api import (
+    by_symbol,
+    create_portfolio,
+    create_stock,
+    get_allocation,
+    get_holdings,
+    set_prices,
+    trade,
+)
+
+AT = "2024-06-03T15:00:00Z"
+CLOSE_DAY = "2024-06-04"
+
+
+async def test_allocation_by_stock_sector_and_industry_group(client: httpx.AsyncClient) -> None:
+    portfolio_id = await create_portfolio(client)
+    software = await create_stock(
+        client, "SOFT", sector="Information Technology", industry_group="Software & Services"
+    )
+    chips = await create_stock(
+        client,
+        "CHIP",
+        sector="Information Technology",
+        industry_group="Semiconductors & Semiconductor Equipment",
+    )
+    oil = await create_stock(client, "OIL", sector="Energy", industry_group="Energy")
+    bank = await create_stock(client, "BANK", sector="Financials")  # no industry group
+    mystery = await create_stock(client, "MYST")  # no sector at all
+    unpriced = await create_stock(client, "NOPX", sector="Utilities")
+    # market values at the close: SOFT 1,000; CHIP 3,000; OIL 2,500; BANK 500; MYST 1,000
+    for stock_id, quantity, close in (
+        (software, "10", "100"),
+        (chips, "15", "200"),
+        (oil, "50", "50"),
+        (bank, "4", "125"),
+        (mystery, "8", "125"),
+    ):
+        await trade(client, portfolio_id, "BUY", stock_id, quantity, "90", AT)
+        await set_prices(client, stock_id, {CLOSE_DAY: close})
+    await trade(client, portfolio_id, "BUY", unpriced, "1", "90", AT)
+    # total priced market value: 8,000
+
+    default = await get_allocation(client, portfolio_id)
+    assert default == await get_allocation(client, portfolio_id, by="stock")
+    assert set(default) == {"by", "items", "unpriced"}
+    assert default["by"] == "stock"
+    # largest first, ties by key
+    assert default["items"] == [
+        {"key": "CHIP", "market_value": "3000.00", "weight": "0.375000"},
+        {"key": "OIL", "market_value": "2500.00", "weight": "0.312500"},
+        {"key": "MYST", "market_value": "1000.00", "weight": "0.125000"},
+        {"key": "SOFT", "market_value": "1000.00", "weight": "0.125000"},
+        {"key": "BANK", "market_value": "500.00", "weight": "0.062500"},
+    ]
+    assert default["unpriced"] == ["NOPX"]
+
+    sectors = await get_allocation(client, portfolio_id, by="sector")
+    assert sectors["by"] == "sector"
+    assert sectors["items"] == [
+        {"key": "Information Technology", "market_value": "4000.00", "weight": "0.500000"},
+        {"key": "Energy", "market_value": "2500.00", "weight": "0.312500"},
+        {"key": "Unclassified", "market_value": "1000.00", "weight": "0.125000"},
+        {"key": "Financials", "market_value": "500.00", "weight": "0.062500"},
+    ]
+    assert sectors["unpriced"] == ["NOPX"]
+
+    groups = await get_allocation(client, portfolio_id, by="industry_group")
+    assert groups["by"] == "industry_group"
+    assert groups["items"] == [
+        {
+            "key": "Semiconductors & Semiconductor Equipment",
+            "market_value": "3000.00",
+            "weight": "0.375000",
+        },
+        {"key": "Energy", "market_value": "2500.00", "weight": "0.312500"},
+        # BANK (sector, no group) and MYST (neither)
+        {"key": "Unclassified", "market_value": "1500.00", "weight": "0.187500"},
+        {"key": "Software & Services", "market_value": "1000.00", "weight": "0.125000"},
+    ]
+    assert groups["unpriced"] == ["NOPX"]
+
+    for report in (default, sectors, groups):
+        assert sum(Decimal(item["weight"]) for item in report["items"]) == 1
+        assert sum(Decimal(item["market_value"]) for item in report["items"]) == 8000
+
+    # the holdings report agrees: same weights, the unpriced one without
+    holdings = by_symbol(await get_holdings(client, portfolio_id))
+    assert holdings["CHIP"]["weight"] == "0.375000"
+    assert holdings["NOPX"]["weight"] is None
+
+
+async def test_weights_sum_to_one_within_rounding(client: httpx.AsyncClient) -> None:
+    portfolio_id = await create_portfolio(client)
+    for symbol in ("TRIA", "TRIB", "TRIC"):
+        stock_id = await create_stock(client, symbol, sector="Industrials")
+        await trade(client, portfolio_id, "BUY", stock_id, "3", "10", AT)
+        await set_prices(client, stock_id, {CLOSE_DAY: "11"})
+    allocation = await get_allocation(client, portfolio_id)
+    weights = [Decimal(item["weight"]) for item in allocation["items"]]
+    assert weights == [Decimal("0.333333")] * 3
+    assert abs(sum(weights, Decimal(0)) - 1) <= Decimal("0.00001")
+    sectors = await get_allocation(client, portfolio_id, by="sector")
+    assert sectors["items"] == [
+        {"key": "Industrials", "market_value": "99.00", "weight": "1.000000"}
+    ]
+    holdings = await get_holdings(client, portfolio_id)
+    total = sum((Decimal(line["weight"]) for line in holdings["holdings"]), Decimal(0))
+    assert abs(total - 1) <= Decimal("0.00001")
+
+    # a portfolio without priced holdings
+    portfolio_id = await create_portfolio(client, "unpriced")
+    assert await get_allocation(client, portfolio_id) == {
+        "by": "stock",
+        "items": [],
+        "unpriced": [],
+    }
+    closed = await create_stock(client, "GONE")
+    await trade(client, portfolio_id, "BUY", closed, "2", "10", AT)
+    await trade(client, portfolio_id, "SELL", closed, "2", "12", "2024-06-04T15:00:00Z")
+    await set_prices(client, closed, {CLOSE_DAY: "12"})
+    unpriced = await create_stock(client, "ZNOP")
+    await trade(client, portfolio_id, "BUY", unpriced, "1", "10", AT)
+    # a closed position is no part of the allocation; an unpriced one is listed apart
+    for by in ("stock", "sector", "industry_group"):
+        assert await get_allocation(client, portfolio_id, by=by) == {
+            "by": by,
+            "items": [],
+            "unpriced": ["ZNOP"],
+        }
