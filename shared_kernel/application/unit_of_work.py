@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Protocol, Self
 from uuid import UUID
@@ -35,10 +36,10 @@ class UnitOfWork(Protocol):
         """Publish an event that no aggregate recorded (e.g. a bulk operation)."""
         ...
 
-    async def claim_event(self, event_id: UUID, subscriber_name: str) -> bool:
-        """Record in the inbox that ``subscriber_name`` handles ``event_id``.
+    async def claim_events(self, event_ids: Sequence[UUID], subscriber_name: str) -> set[UUID]:
+        """Record in the inbox that ``subscriber_name`` handles these events.
 
-        False when it already did: the caller then skips the event.
+        Returns the ids it had not handled yet: the caller skips the others.
         """
         ...
 

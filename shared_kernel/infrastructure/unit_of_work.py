@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Sequence
 from types import TracebackType
 from typing import ClassVar, Self
 from uuid import UUID
@@ -20,6 +21,9 @@ from shared_kernel.infrastructure.database import write_transaction
 from shared_kernel.infrastructure.outbox import Outbox, OutboxRelay
 
 logger = logging.getLogger(__name__)
+
+CLAIM_CHUNK = 500
+"""Inbox rows claimed per statement (SQLite caps the parameters of one statement)."""
 
 
 class SqlUnitOfWork:
@@ -79,21 +83,27 @@ class SqlUnitOfWork:
     def publish(self, event: IntegrationEvent) -> None:
         self._events.append(event)
 
-    async def claim_event(self, event_id: UUID, subscriber_name: str) -> bool:
+    async def claim_events(self, event_ids: Sequence[UUID], subscriber_name: str) -> set[UUID]:
         dialect_insert = (
             pg_insert if self.connection.dialect.name == "postgresql" else sqlite_insert
         )
-        statement = (
-            dialect_insert(self.inbox_table)
-            .values(
-                event_id=event_id,
-                subscriber=subscriber_name,
-                processed_at=self._clock.now(),
+        now = self._clock.now()
+        claimed: set[UUID] = set()
+        unique = list(dict.fromkeys(event_ids))
+        for start in range(0, len(unique), CLAIM_CHUNK):
+            statement = (
+                dialect_insert(self.inbox_table)
+                .values(
+                    [
+                        {"event_id": event_id, "subscriber": subscriber_name, "processed_at": now}
+                        for event_id in unique[start : start + CLAIM_CHUNK]
+                    ]
+                )
+                .on_conflict_do_nothing()
+                .returning(self.inbox_table.c.event_id)
             )
-            .on_conflict_do_nothing()
-        )
-        result = await self.connection.execute(statement)
-        return result.rowcount == 1
+            claimed.update((await self.connection.execute(statement)).scalars())
+        return claimed
 
     async def commit(self) -> None:
         connection = self.connection

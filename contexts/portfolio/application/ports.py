@@ -47,11 +47,18 @@ class PortfolioReader(Protocol):
 class ProjectionStore(Protocol):
     """The holdings projection's tables, inside a unit of work."""
 
-    async def portfolio_exists(self, portfolio_id: UUID) -> bool: ...
+    async def lock_portfolios(self, portfolio_ids: Sequence[UUID], *, exclusive: bool) -> set[UUID]:
+        """Hold the portfolios (sorted ids) until the unit of work ends; the ones that exist.
 
-    async def store_transaction(self, data: TransactionData) -> Decimal:
-        """Keep the copy of a transaction (a voided one stays voided);
-        return what that changes in the portfolio's cash balance."""
+        Applying events holds them shared; a rebuild or a deletion exclusively.
+        """
+        ...
+
+    async def store_transactions(
+        self, transactions: Sequence[TransactionData]
+    ) -> dict[UUID, Decimal]:
+        """Keep the copies of the transactions (a voided one stays voided);
+        return, by portfolio, what that changes in the cash balance."""
         ...
 
     async def store_split(self, stock_id: UUID, split: SplitInfo) -> None:

@@ -83,19 +83,26 @@ class HoldingsProjector:
         """Apply one delivery in one transaction; each touched position is replayed once."""
         async with self._uow_factory() as uow:
             store = uow.projection
-            touched: set[Position] = set()
-            cash: defaultdict[UUID, Decimal] = defaultdict(Decimal)
-            for event in events:
-                if not await uow.claim_event(event.event_id, SUBSCRIBER):
-                    continue
-                if isinstance(event, TransactionRecorded | TransactionVoided):
-                    data = event.transaction
-                    if not await store.portfolio_exists(data.portfolio_id):
-                        continue  # deleted meanwhile: nothing to project
-                    cash[data.portfolio_id] += await store.store_transaction(data)
-                    if data.stock_id is not None:
-                        touched.add((data.portfolio_id, data.stock_id))
-                elif isinstance(event, StockSplitRecorded):
+            fresh = await uow.claim_events([event.event_id for event in events], SUBSCRIBER)
+            new = [event for event in events if event.event_id in fresh]
+            transactions = [
+                event.transaction
+                for event in new
+                if isinstance(event, TransactionRecorded | TransactionVoided)
+            ]
+            # Deleted meanwhile: nothing to project for those portfolios.
+            open_portfolios = await store.lock_portfolios(
+                sorted({data.portfolio_id for data in transactions}), exclusive=False
+            )
+            transactions = [data for data in transactions if data.portfolio_id in open_portfolios]
+            cash = await store.store_transactions(transactions)
+            touched: set[Position] = {
+                (data.portfolio_id, data.stock_id)
+                for data in transactions
+                if data.stock_id is not None
+            }
+            for event in new:
+                if isinstance(event, StockSplitRecorded):
                     split = SplitInfo(
                         event.split_id, event.effective_date, event.numerator, event.denominator
                     )
@@ -109,22 +116,25 @@ class HoldingsProjector:
             await uow.commit()
 
     async def rebuild(self, portfolio_id: UUID, history: TransactionHistory) -> None:
-        """Throw the portfolio's projection away and build it again from the book."""
-        transactions = await history.portfolio_transactions(portfolio_id)
-        splits = await self._catalog.get_splits(_stock_ids(transactions))
+        """Throw the portfolio's projection away and build it again from the book.
+
+        The portfolio is locked exclusively first and the book read after, so
+        an event applied concurrently is either in what is read or applied
+        after the rebuild commits — never erased.
+        """
         async with self._uow_factory() as uow:
             store = uow.projection
-            if not await store.portfolio_exists(portfolio_id):
+            if not await store.lock_portfolios([portfolio_id], exclusive=True):
                 return
+            transactions = await history.portfolio_transactions(portfolio_id)
+            splits = await self._catalog.get_splits(_stock_ids(transactions))
             await store.forget_portfolio(portfolio_id)
             for stock_id, stock_splits in splits.items():
                 for split in stock_splits:
                     await store.store_split(stock_id, split)
-            balance = Decimal(0)
-            for data in transactions:
-                balance += await store.store_transaction(data)
+            cash = await store.store_transactions(transactions)
             await _replay(store, {(portfolio_id, s) for s in _stock_ids(transactions)})
-            await store.add_cash(portfolio_id, balance)
+            await store.add_cash(portfolio_id, cash.get(portfolio_id, Decimal(0)))
             await uow.commit()
 
     async def differences(self, portfolio_id: UUID, history: TransactionHistory) -> list[str]:

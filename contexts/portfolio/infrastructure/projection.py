@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, func, insert, select, tuple_, update
+from sqlalchemy import bindparam, delete, func, insert, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import RowMapping
@@ -40,10 +40,29 @@ _FIGURES = (
     "taxes",
 )
 _ZERO = Decimal(0)
+_CHUNK = 500
+"""Ids per IN list (SQLite caps the parameters of one statement)."""
 
 
 def _cash_effect(data: TransactionData) -> Decimal:
     return CashEntry(CashKind(data.type), data.amount, data.fee, data.tax).cash_effect
+
+
+def _copy(data: TransactionData) -> dict[str, Any]:
+    return {
+        "transaction_id": data.transaction_id,
+        "portfolio_id": data.portfolio_id,
+        "type": data.type,
+        "stock_id": data.stock_id,
+        "quantity": data.quantity,
+        "price": data.price,
+        "amount": data.amount,
+        "fee": data.fee,
+        "tax": data.tax,
+        "executed_at": data.executed_at,
+        "recorded_at": data.recorded_at,
+        "voided_at": data.voided_at,
+    }
 
 
 def _entry(row: RowMapping) -> PositionEntry:
@@ -84,45 +103,53 @@ class SqlProjectionStore:
         dialect = pg_insert if self._connection.dialect.name == "postgresql" else sqlite_insert
         return dialect(table)
 
-    async def portfolio_exists(self, portfolio_id: UUID) -> bool:
-        found = await self._connection.scalar(
-            select(portfolios.c.id).where(portfolios.c.id == portfolio_id)
+    async def lock_portfolios(self, portfolio_ids: Sequence[UUID], *, exclusive: bool) -> set[UUID]:
+        if not portfolio_ids:
+            return set()
+        rows = await self._connection.execute(
+            select(portfolios.c.id)
+            .where(portfolios.c.id.in_(list(portfolio_ids)))
+            .order_by(portfolios.c.id)
+            .with_for_update(read=not exclusive)
         )
-        return found is not None
+        return set(rows.scalars())
 
-    async def store_transaction(self, data: TransactionData) -> Decimal:
+    async def store_transactions(
+        self, transactions: Sequence[TransactionData]
+    ) -> dict[UUID, Decimal]:
         t = source_transactions
-        known = (
-            await self._connection.execute(
-                select(t.c.voided_at).where(t.c.transaction_id == data.transaction_id)
-            )
-        ).first()
-        if known is None:
-            await self._connection.execute(
-                insert(t).values(
-                    transaction_id=data.transaction_id,
-                    portfolio_id=data.portfolio_id,
-                    type=data.type,
-                    stock_id=data.stock_id,
-                    quantity=data.quantity,
-                    price=data.price,
-                    amount=data.amount,
-                    fee=data.fee,
-                    tax=data.tax,
-                    executed_at=data.executed_at,
-                    recorded_at=data.recorded_at,
-                    voided_at=data.voided_at,
+        ids = list({data.transaction_id for data in transactions})
+        voided_at: dict[UUID, datetime | None] = {}
+        for start in range(0, len(ids), _CHUNK):
+            rows = await self._connection.execute(
+                select(t.c.transaction_id, t.c.voided_at).where(
+                    t.c.transaction_id.in_(ids[start : start + _CHUNK])
                 )
             )
-            return _ZERO if data.voided_at is not None else _cash_effect(data)
-        if known.voided_at is None and data.voided_at is not None:
+            voided_at.update({row.transaction_id: row.voided_at for row in rows})
+        new_copies: list[dict[str, Any]] = []
+        newly_voided: list[dict[str, Any]] = []
+        cash: defaultdict[UUID, Decimal] = defaultdict(Decimal)
+        for data in transactions:
+            if data.transaction_id not in voided_at:
+                new_copies.append(_copy(data))
+                voided_at[data.transaction_id] = data.voided_at
+                if data.voided_at is None:
+                    cash[data.portfolio_id] += _cash_effect(data)
+            elif voided_at[data.transaction_id] is None and data.voided_at is not None:
+                newly_voided.append({"copy_id": data.transaction_id, "voided": data.voided_at})
+                voided_at[data.transaction_id] = data.voided_at
+                cash[data.portfolio_id] -= _cash_effect(data)
+        if new_copies:
+            await self._connection.execute(insert(t), new_copies)
+        if newly_voided:
             await self._connection.execute(
                 update(t)
-                .where(t.c.transaction_id == data.transaction_id)
-                .values(voided_at=data.voided_at)
+                .where(t.c.transaction_id == bindparam("copy_id"))
+                .values(voided_at=bindparam("voided")),
+                newly_voided,
             )
-            return -_cash_effect(data)
-        return _ZERO
+        return dict(cash)
 
     async def store_split(self, stock_id: UUID, split: SplitInfo) -> None:
         await self._connection.execute(

@@ -27,9 +27,10 @@ class TransactionSubscribers:
         the book closed (404) — none is left behind.
         """
         async with self._uow_factory() as uow:
+            fresh = await uow.claim_events([event.event_id for event in events], DELETE_BOOKS)
             for event in events:
                 assert isinstance(event, PortfolioDeleted)
-                if await uow.claim_event(event.event_id, DELETE_BOOKS):
+                if event.event_id in fresh:
                     await uow.books.close_book(event.portfolio_id, event.occurred_at)
                     await uow.transactions.delete_portfolio(event.portfolio_id)
                     await uow.idempotency.delete_portfolio(event.portfolio_id)

@@ -7,6 +7,7 @@ changes only when it commits, as the SQL one does.
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -140,8 +141,8 @@ class FakeIdentityUnitOfWork:
     def publish(self, event: IntegrationEvent) -> None:
         self._events.append(event)
 
-    async def claim_event(self, event_id: UUID, subscriber_name: str) -> bool:
-        return True
+    async def claim_events(self, event_ids: Sequence[UUID], subscriber_name: str) -> set[UUID]:
+        return set(event_ids)
 
     async def commit(self) -> None:
         assert self._working is not None, "commit outside the unit of work"
