@@ -12,7 +12,6 @@ import pytest
 from argon2 import PasswordHasher
 from dependency_injector import providers
 from fastapi import FastAPI
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -53,12 +52,12 @@ def postgres_url() -> Iterator[str]:
 
 
 async def _empty_postgres(url: str) -> None:
+    # DELETE, not TRUNCATE: on a few small tables it is several times faster.
     engine = create_engine(make_url(url))
-    tables = ", ".join(
-        f'"{table.name}"' for metadata in TARGET_METADATA for table in metadata.sorted_tables
-    )
     async with engine.begin() as connection:
-        await connection.execute(text(f"TRUNCATE {tables}"))
+        for metadata in TARGET_METADATA:
+            for table in reversed(metadata.sorted_tables):
+                await connection.execute(table.delete())
     await engine.dispose()
 
 

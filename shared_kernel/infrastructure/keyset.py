@@ -19,7 +19,10 @@ def _text(value: Any) -> str:
 def _parse(column: ColumnElement[Any], text: str) -> Any:
     python_type = column.type.python_type
     if python_type is datetime:
-        return datetime.fromisoformat(text)
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is None:  # every cursor we hand out has an offset: this one is forged
+            raise ValueError("a timestamp without an offset")
+        return moment
     if python_type is UUID:
         return UUID(text)
     return text

@@ -20,4 +20,5 @@ def version_check(if_match: str | None) -> VersionCheck:
     if tag.startswith("W/"):
         tag = tag[2:]
     tag = tag.strip('"')
-    return VersionCheck(int(tag) if tag.isdigit() and len(tag) < 12 else -1)
+    ours = tag.isascii() and tag.isdigit() and len(tag) < 12  # "²".isdigit() is True
+    return VersionCheck(int(tag) if ours else -1)

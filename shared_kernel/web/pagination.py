@@ -37,7 +37,7 @@ def decode_cursor(cursor: str) -> Keyset:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-    except (ValueError, binascii.Error, UnicodeError):
+    except (ValueError, binascii.Error, UnicodeError, RecursionError):
         raise InvalidInput.for_field("cursor", "is not a cursor from this API") from None
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
         raise InvalidInput.for_field("cursor", "is not a cursor from this API")

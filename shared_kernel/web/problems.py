@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from shared_kernel.domain.errors import (
     Conflict,
@@ -144,9 +145,28 @@ async def handle_http_error(request: Request, error: Exception) -> ProblemRespon
     detail = error.detail if isinstance(error.detail, str) else title
     if error.status_code == 404 and detail == "Not Found":
         detail = f"Nothing at {request.url.path}."
+    headers = dict(error.headers or {})
     if error.status_code == 405:
         detail = f"{request.method} is not allowed on {request.url.path}."
-    return problem(request, status, code, title, detail, headers=error.headers)
+        headers["Allow"] = ", ".join(_allowed_methods(request)) or headers.get("Allow", "")
+    return problem(request, status, code, title, detail, headers=headers)
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers on this path.
+
+    The router reports only the methods of the first route whose path matched,
+    but a path is often served by several routes (``GET`` and ``POST /stocks``).
+    """
+    allowed: list[str] = []
+    for method in _METHODS:
+        probe = {**request.scope, "method": method}
+        if any(route.matches(probe)[0] is Match.FULL for route in request.app.routes):
+            allowed.append(method)
+    return allowed
 
 
 async def handle_unexpected_error(request: Request, error: Exception) -> ProblemResponse:

@@ -2,7 +2,8 @@
 
 It reads JSON bodies with numbers as ``Decimal`` (from their text, never via a
 float), refuses NaN and Infinity, and answers 415 when a JSON body arrives
-under another content type.
+under another content type. A request validation error is documented as the
+problem it is answered with.
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ from decimal import Decimal
 from typing import Any
 
 from fastapi import Request, Response, params
+from fastapi.dependencies.utils import get_flat_params
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
+
+from shared_kernel.web.problems import problem_responses
 
 
 def _refuse_constant(name: str) -> Any:
@@ -42,6 +46,14 @@ def _is_json(content_type: str | None) -> bool:
 
 
 class StockbookRoute(APIRoute):
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(path, endpoint, **kwargs)
+        # FastAPI documents a request validation error as its own JSON body unless the
+        # route documents 422; here it is answered as a problem, so say that instead.
+        takes_input = bool(get_flat_params(self.dependant)) or self.body_field is not None
+        if takes_input and not {422, "422"} & set(self.responses):
+            self.responses = {**self.responses, **problem_responses(422)}
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         expects_json = self.body_field is not None and not isinstance(

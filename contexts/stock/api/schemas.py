@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Annotated
 from uuid import UUID
 
@@ -11,7 +10,13 @@ from pydantic import Field
 
 from contexts.stock.domain.price import MAX_PRICES_PER_REQUEST
 from contexts.stock.domain.split import MAX_SPLIT_TERM
-from shared_kernel.web.schemas import DecimalInput, RequestBody, ResponseBody, TextInput
+from shared_kernel.web.schemas import (
+    DecimalInput,
+    DecimalOutput,
+    RequestBody,
+    ResponseBody,
+    TextInput,
+)
 
 
 class StockCreate(RequestBody):
@@ -42,7 +47,7 @@ class StockPatch(RequestBody):
 
 class LatestPriceOut(ResponseBody):
     date: date
-    close: Decimal
+    close: DecimalOutput
 
 
 class StockOut(ResponseBody):
@@ -77,10 +82,10 @@ class PricesIn(RequestBody):
 
 class PriceOut(ResponseBody):
     date: date
-    close: Decimal
-    open: Decimal | None
-    high: Decimal | None
-    low: Decimal | None
+    close: DecimalOutput
+    open: DecimalOutput | None
+    high: DecimalOutput | None
+    low: DecimalOutput | None
     volume: int | None
 
 

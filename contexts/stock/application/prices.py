@@ -11,6 +11,7 @@ from contexts.stock.application.ports import StockUnitOfWork, StockUnitOfWorkFac
 from contexts.stock.contracts import StockPricesRecorded
 from contexts.stock.domain.errors import StockNotFound
 from contexts.stock.domain.price import MAX_PRICES_PER_REQUEST, DailyPrice
+from contexts.stock.domain.stock import symbol_key
 from shared_kernel.application.clock import Clock
 from shared_kernel.application.csv_table import read_csv
 from shared_kernel.domain.errors import (
@@ -135,7 +136,7 @@ class PriceService:
             low=parse_decimal(cells["low"], "low") if "low" in cells else None,
             volume=int(volume) if volume is not None else None,
         )
-        return cells["symbol"].upper(), price
+        return symbol_key(cells["symbol"]), price
 
     @staticmethod
     async def _store(uow: StockUnitOfWork, stock_id: UUID, prices: Sequence[DailyPrice]) -> None:

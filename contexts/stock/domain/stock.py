@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -15,7 +16,7 @@ from shared_kernel.domain.errors import InvalidInput, VersionCheck
 from shared_kernel.domain.money import currency_code
 from shared_kernel.domain.text import optional_text, required_text
 
-_SYMBOL = re.compile(r"^[A-Z0-9][A-Z0-9.\-]{0,11}$")
+_SYMBOL = re.compile(r"[A-Z0-9][A-Z0-9.\-]{0,11}")
 NAME_MAX = 200
 EXCHANGE_MAX = 100
 NOTES_MAX = 1000
@@ -29,10 +30,22 @@ class Grade(StrEnum):
     F = "F"
 
 
+_ASCII_UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
+
+
+def symbol_key(value: str) -> str:
+    """A symbol as it is stored and looked up: trimmed, ``a–z`` upper-cased.
+
+    Only ASCII letters are upper-cased: ``str.upper`` would turn "ſ" into "S"
+    and "ﬁ" into "FI", making text that is no symbol look like one.
+    """
+    return value.strip().translate(_ASCII_UPPER)
+
+
 def symbol_of(value: str) -> str:
     """Upper-case and check a ticker symbol: 1–12 of ``A–Z 0–9 . -``, led by a letter or digit."""
-    symbol = value.strip().upper()
-    if not _SYMBOL.match(symbol):
+    symbol = symbol_key(value)
+    if not _SYMBOL.fullmatch(symbol):
         raise InvalidInput.for_field(
             "symbol",
             "must be 1–12 characters of A–Z, 0–9, '.' and '-', starting with a letter or digit",

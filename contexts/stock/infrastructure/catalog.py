@@ -12,6 +12,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contexts.stock.contracts import ClosingPrice, SplitInfo, StockInfo
+from contexts.stock.domain.stock import symbol_key
 from contexts.stock.infrastructure.tables import prices, splits, stocks
 
 _STOCK_INFO_COLUMNS = (
@@ -50,7 +51,7 @@ class SqlStockCatalog:
         return {row["id"]: _info(row) for row in rows}
 
     async def get_stocks_by_symbol(self, symbols: Sequence[str]) -> dict[str, StockInfo]:
-        wanted = {symbol.strip().upper() for symbol in symbols}
+        wanted = {symbol_key(symbol) for symbol in symbols}
         if not wanted:
             return {}
         query = select(*_STOCK_INFO_COLUMNS).where(stocks.c.symbol.in_(wanted))

@@ -18,6 +18,7 @@ from contexts.stock.application.ports import (
     StockView,
 )
 from contexts.stock.domain.price import DailyPrice
+from contexts.stock.domain.stock import symbol_key
 from contexts.stock.infrastructure.tables import prices, splits, stocks
 from shared_kernel.application.pagination import Keyset, Page, PageRequest
 from shared_kernel.domain.errors import InvalidInput
@@ -84,6 +85,8 @@ class _SortKey:
             value: Any = keyset[0]
             if self.column is stocks.c.created_at:
                 value = datetime.fromisoformat(value)
+                if value.tzinfo is None:  # ours are UTC; a naive one is forged
+                    raise ValueError
             if self.unique:
                 if len(keyset) != 1:
                     raise ValueError
@@ -124,7 +127,7 @@ class SqlStockReader:
         return await self._one(_STOCK_VIEW_QUERY.where(stocks.c.id == stock_id))
 
     async def get_by_symbol(self, symbol: str) -> StockView | None:
-        return await self._one(_STOCK_VIEW_QUERY.where(stocks.c.symbol == symbol.strip().upper()))
+        return await self._one(_STOCK_VIEW_QUERY.where(stocks.c.symbol == symbol_key(symbol)))
 
     async def search(self, stock_filter: StockFilter, page: PageRequest) -> Page[StockView]:
         sort = _SORT_KEYS[stock_filter.sort]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -48,31 +47,20 @@ async def test_10000_rows_import_reimport_as_duplicates_and_export(
     portfolio = await create_portfolio(client, "Big")
     content = ten_thousand_rows()
 
-    started = time.perf_counter()
     response = await post_csv(client, import_url(portfolio["id"]), content)
-    imported_in = time.perf_counter() - started
     assert response.status_code == 200, response.text[:2000]
     assert response.json() == {"recorded": ROWS, "skipped_duplicates": 0, "dry_run": False}
     assert await count_rows(app, transactions) == ROWS
 
-    started = time.perf_counter()
     again = await post_csv(client, import_url(portfolio["id"]), content)
-    reimported_in = time.perf_counter() - started
     assert again.json() == {"recorded": 0, "skipped_duplicates": ROWS, "dry_run": False}
     assert await count_rows(app, transactions) == ROWS
 
-    started = time.perf_counter()
     exported = await client.get(export_url(portfolio["id"]))
-    exported_in = time.perf_counter() - started
     assert exported.status_code == 200
     lines = exported.text.splitlines()
     assert len(lines) == ROWS + 1
     assert lines[1].startswith("2020-01-01T00:00:00Z,BUY,AAPL,3,100.25,300.75,0.5,0,,row-0")
-    print(
-        f"\n10k import {imported_in:.2f}s, re-import {reimported_in:.2f}s, "
-        f"export {exported_in:.2f}s"
-    )
-    assert imported_in < 90, f"the import took {imported_in:.1f}s"
 
 
 async def test_a_big_file_with_bad_rows_at_several_lines_writes_nothing(

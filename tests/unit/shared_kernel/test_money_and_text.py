@@ -1,0 +1,123 @@
+"""Exact decimals from text, and the shared text and number rules."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from shared_kernel.domain.errors import InvalidInput
+from shared_kernel.domain.money import (
+    MAX_DECIMAL_DIGITS,
+    MAX_DECIMAL_PLACES,
+    non_negative,
+    parse_decimal,
+    positive,
+)
+from shared_kernel.domain.text import optional_text, required_text
+
+
+def refusal(text: str) -> str:
+    with pytest.raises(InvalidInput) as error:
+        parse_decimal(text, "price")
+    (detail,) = error.value.errors
+    assert detail.field == "price"
+    return detail.message
+
+
+class TestParseDecimal:
+    def test_the_limits_are_30_digits_and_12_places(self) -> None:
+        assert (MAX_DECIMAL_DIGITS, MAX_DECIMAL_PLACES) == (30, 12)
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "150.25",
+            "0.1",
+            "-3",
+            "0",
+            "123456789012.12345678",
+            "0.000000000001",  # 12 places
+            "123456789012345678.123456789012",  # 18 + 12 = 30 digits
+            "999999999999999999999999999999",  # 30 whole digits
+            "1E+29",
+            "1.5e3",
+        ],
+    )
+    def test_values_within_the_limits_are_read_exactly(self, text: str) -> None:
+        value = parse_decimal(text, "price")
+        assert value == Decimal(text)
+        assert str(value) == str(Decimal(text))
+
+    def test_surrounding_blanks_are_ignored(self) -> None:
+        assert parse_decimal("  42.10 ", "price") == Decimal("42.10")
+        assert str(parse_decimal("  42.10 ", "price")) == "42.10"
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "0.0000000000001",  # 13 places
+            "1.0000000000000",  # 13 places, even when they are zeros
+            "1234567890123456789.123456789012",  # 31 digits
+            "9999999999999999999999999999999",  # 31 whole digits
+            "1E+30",
+            "1" * 1000,
+            "1e999999999999999999",
+        ],
+    )
+    def test_values_beyond_the_limits_are_refused(self, text: str) -> None:
+        assert refusal(text) == "must have at most 30 digits, 12 after the point"
+
+    @pytest.mark.parametrize("text", ["NaN", "nan", "sNaN", "Infinity", "-Infinity", "inf", "-inf"])
+    def test_nan_and_infinity_are_refused(self, text: str) -> None:
+        assert refusal(text) == "must be a finite number"
+
+    @pytest.mark.parametrize(
+        "text", ["", "abc", "1,5", "1.2.3", "12 34", "$5", "1e99999999999999999999999999"]
+    )
+    def test_text_that_is_no_number_is_refused(self, text: str) -> None:
+        assert refusal(text).endswith("is not a number")
+
+    def test_the_message_quotes_at_most_40_characters(self) -> None:
+        assert refusal("x" * 100) == f"{'x' * 40!r} is not a number"
+
+    @given(
+        st.decimals(
+            allow_nan=False, allow_infinity=False, places=6, min_value=-(10**12), max_value=10**12
+        )
+    )
+    def test_any_decimal_round_trips_through_its_text(self, value: Decimal) -> None:
+        assert parse_decimal(str(value), "x") == value
+
+
+class TestSigns:
+    def test_positive(self) -> None:
+        assert positive(Decimal("0.01"), "x") == Decimal("0.01")
+        for value in (Decimal(0), Decimal(-1), Decimal("NaN")):
+            with pytest.raises(InvalidInput):
+                positive(value, "x")
+
+    def test_non_negative(self) -> None:
+        assert non_negative(Decimal(0), "fee") == Decimal(0)
+        with pytest.raises(InvalidInput) as error:
+            non_negative(Decimal("-0.01"), "fee")
+        assert error.value.errors[0].field == "fee"
+        assert error.value.errors[0].message == "must be greater than or equal to 0"
+
+
+class TestText:
+    def test_required_text_is_trimmed_and_bounded(self) -> None:
+        assert required_text("  abc ", "name", 3) == "abc"
+        with pytest.raises(InvalidInput, match="name: must be at most 3 characters"):
+            required_text("abcd", "name", 3)
+        with pytest.raises(InvalidInput, match="name: must not be empty"):
+            required_text("   ", "name", 3)
+
+    def test_optional_text(self) -> None:
+        assert optional_text(None, "notes", 5) is None
+        assert optional_text("  ", "notes", 5) is None
+        assert optional_text(" hi ", "notes", 5) == "hi"
+        with pytest.raises(InvalidInput):
+            optional_text("123456", "notes", 5)
