@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -125,8 +126,40 @@ def _message(error: Mapping[str, Any]) -> str:
     return message[:1].lower() + message[1:]
 
 
+DEFERRED_BODY_PROBLEM = "stockbook.deferred_body_problem"
+"""Scope key: what was wrong with the body, told only once the caller is authenticated.
+
+A body that is not JSON (415) or not valid JSON (422) is not refused as it is
+read — that happens before the credentials are checked, and an anonymous
+caller must get 401 whatever it sends. It is noted here instead; the body then
+fails validation after the dependencies (authentication) ran, and the handler
+answers with the problem noted.
+"""
+
+
+@dataclass(frozen=True)
+class BodyProblem:
+    status: int
+    """415 (not JSON) or 422 (not valid JSON)."""
+    detail: str
+
+
+def defer_body_problem(scope: MutableMapping[str, Any], body_problem: BodyProblem) -> None:
+    scope[DEFERRED_BODY_PROBLEM] = body_problem
+
+
 async def handle_validation_error(request: Request, error: Exception) -> ProblemResponse:
     assert isinstance(error, RequestValidationError)
+    deferred = request.scope.get(DEFERRED_BODY_PROBLEM)
+    if isinstance(deferred, BodyProblem) and deferred.status == 415:
+        return problem(
+            request, 415, "UNSUPPORTED_MEDIA_TYPE", "Unsupported media type", deferred.detail
+        )
+    if isinstance(deferred, BodyProblem):
+        detail = ErrorDetail(field="body", message=deferred.detail)
+        return problem(
+            request, 422, "VALIDATION_ERROR", "Invalid input", f"body: {deferred.detail}", [detail]
+        )
     if error.errors() and all(item.get("loc", ("",))[0] == "path" for item in error.errors()):
         # A malformed id names nothing that exists: the same answer as an unknown one.
         return problem(request, 404, "NOT_FOUND", "Not found", f"Nothing at {request.url.path}.")

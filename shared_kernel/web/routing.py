@@ -2,8 +2,9 @@
 
 It reads JSON bodies with numbers as ``Decimal`` (from their text, never via a
 float), refuses NaN and Infinity, and answers 415 when a JSON body arrives
-under another content type. A request validation error is documented as the
-problem it is answered with.
+under another content type — after authentication, like a body that is not
+valid JSON (see ``DEFERRED_BODY_PROBLEM``). A request validation error is
+documented as the problem it is answered with.
 """
 
 from __future__ import annotations
@@ -16,13 +17,16 @@ from typing import Any
 from fastapi import Request, Response, params
 from fastapi.dependencies.utils import get_flat_params
 from fastapi.routing import APIRoute
-from starlette.exceptions import HTTPException
 
-from shared_kernel.web.problems import problem_responses
+from shared_kernel.web.problems import BodyProblem, defer_body_problem, problem_responses
 
 
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number this API accepts")
+
+
+_UNREADABLE = object()
+"""Stands for a body that is not valid JSON: it fails validation, after authentication."""
 
 
 class DecimalJsonRequest(Request):
@@ -31,10 +35,10 @@ class DecimalJsonRequest(Request):
             body = await self.body()
             try:
                 self._json = json.loads(body, parse_float=Decimal, parse_constant=_refuse_constant)
-            except json.JSONDecodeError:
-                raise
-            except (ValueError, UnicodeDecodeError, RecursionError) as error:
-                raise json.JSONDecodeError(str(error), body.decode("latin-1"), 0) from None
+            except (ValueError, RecursionError) as error:  # JSONDecodeError is a ValueError
+                reason = error.msg if isinstance(error, json.JSONDecodeError) else str(error)
+                defer_body_problem(self.scope, BodyProblem(422, f"is not valid JSON ({reason})"))
+                self._json = _UNREADABLE
         return self._json
 
 
@@ -63,7 +67,9 @@ class StockbookRoute(APIRoute):
         async def decimal_json_handler(request: Request) -> Response:
             sends_body = request.method in ("POST", "PUT", "PATCH")
             if expects_json and sends_body and not _is_json(request.headers.get("content-type")):
-                raise HTTPException(415, "Send the body as application/json.")
+                defer_body_problem(
+                    request.scope, BodyProblem(415, "Send the body as application/json.")
+                )
             return await handler(DecimalJsonRequest(request.scope, request.receive))
 
         return decimal_json_handler

@@ -143,12 +143,6 @@ async def test_every_write_refuses_a_read_scoped_key(
     assert allowed == [], "writes that a read-scoped key is not refused"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: the body's media type and JSON syntax are checked before the "
-    "credential (StockbookRoute's 415 check and FastAPI's body parsing run before "
-    "dependencies), so an anonymous malformed write gets 415/422 instead of 401",
-)
 async def test_an_anonymous_write_with_a_malformed_body_is_401_too(app: FastAPI) -> None:
     async with http_client(app) as anonymous:
         no_body = await anonymous.post("/api/v1/auth/api-keys")

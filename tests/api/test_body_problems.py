@@ -1,0 +1,49 @@
+"""A body that is not JSON, or not valid JSON, is refused after authentication."""
+
+from __future__ import annotations
+
+import httpx
+
+
+async def test_an_authenticated_body_that_is_not_valid_json_is_422_on_body(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post(
+        "/api/v1/stocks",
+        content=b'{"symbol": "AAPL",',
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["code"] == "VALIDATION_ERROR"
+    assert problem["errors"][0]["field"] == "body"
+    assert problem["errors"][0]["message"].startswith("is not valid JSON")
+
+
+async def test_nan_in_a_body_is_422_not_a_number(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/v1/stocks", content=b'{"symbol": NaN}', headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert "NaN" in response.json()["errors"][0]["message"]
+
+
+async def test_an_anonymous_malformed_body_is_401_before_anything_else(
+    anonymous_client: httpx.AsyncClient,
+) -> None:
+    for headers in ({"content-type": "text/plain"}, {"content-type": "application/json"}):
+        response = await anonymous_client.post("/api/v1/stocks", content=b"{", headers=headers)
+        assert response.status_code == 401
+        assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_an_authenticated_body_under_another_content_type_is_415(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post(
+        "/api/v1/stocks",
+        content=b'{"symbol": "A", "name": "A"}',
+        headers={"content-type": "text/plain"},
+    )
+    assert response.status_code == 415
+    assert response.json()["code"] == "UNSUPPORTED_MEDIA_TYPE"
