@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,11 +16,14 @@ from bootstrap.metrics import Metrics, MetricsMiddleware
 from bootstrap.migrations import head_revisions, upgrade_to_heads
 from bootstrap.operations import build_operations_router
 from bootstrap.settings import Settings, load_settings
+from shared_kernel.infrastructure import failpoints
 from shared_kernel.web.body_limit import BodyLimitMiddleware
 from shared_kernel.web.problems import Problem, install_problem_handlers
 from shared_kernel.web.request_id import RequestIdMiddleware
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
+
+logger = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings | None = None, container: RootContainer | None = None) -> FastAPI:
@@ -27,6 +31,11 @@ def create_app(settings: Settings | None = None, container: RootContainer | None
     settings = settings or load_settings()
     container = container or RootContainer(settings=settings)
     container.secret_key()  # a bad or missing key stops the start, not the first login
+    for variable in settings.ignored_test_switches:
+        logger.warning("%s is a test-only switch: ignored in production", variable)
+    failpoints.arm(settings.armed_failpoints)
+    if settings.unsafe_ledger:
+        logger.warning("STOCKBOOK_TEST_UNSAFE_LEDGER: the share ledger takes no position locks")
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -77,6 +77,7 @@ class RootContainer(containers.DeclarativeContainer):
         auth=identity.web_auth,
         stock_catalog=stock.catalog,
         portfolio_directory=portfolio.directory,
+        unsafe_ledger=settings.provided.unsafe_ledger,
     )
 
 

@@ -33,11 +33,18 @@ class TransactionContainer(containers.DeclarativeContainer):
     auth = providers.Dependency(instance_of=WebAuth)
     stock_catalog: providers.Dependency[StockCatalog] = providers.Dependency()
     portfolio_directory: providers.Dependency[PortfolioDirectory] = providers.Dependency()
+    unsafe_ledger = providers.Dependency(instance_of=bool, default=False)
+    """Test-only (STOCKBOOK_TEST_UNSAFE_LEDGER): record without position locks."""
 
     events = providers.Object(TRANSACTION_EVENTS)
     outbox = providers.Singleton(Outbox, table=providers.Object(outbox_table), codec=codec)
     unit_of_work = providers.Factory(
-        SqlTransactionUnitOfWork, engine=engine, outbox=outbox, relay=relay, clock=clock
+        SqlTransactionUnitOfWork,
+        engine=engine,
+        outbox=outbox,
+        relay=relay,
+        clock=clock,
+        unsafe_without_position_locks=unsafe_ledger,
     )
     reader = providers.Singleton(SqlTransactionReader, engine=engine)
     history = providers.Singleton(SqlTransactionHistory, engine=engine)

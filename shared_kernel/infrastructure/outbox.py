@@ -7,6 +7,14 @@ Whatever is left undelivered (a subscriber failed, or the process died between
 commit and delivery) is claimed later by the relay's polling loop: rows are
 leased with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several processes can
 poll side by side without delivering the same event at the same time.
+
+A fresh row is left to its committing request for ``IMMEDIATE_DELIVERY_GRACE``.
+A relay that starts does not wait out that grace for rows written before its
+process started: their request may have died with its process (a crash between
+commit and delivery), so they are due at once. Should such a row belong to a
+sibling process that is alive and delivering it right now, it is delivered
+twice, which the subscribers' inboxes make harmless (and a lease that another
+relay took long ago may be taken up to the grace before it ends).
 """
 
 from __future__ import annotations
@@ -17,7 +25,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Table, and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared_kernel.application.clock import Clock
@@ -71,14 +79,35 @@ class Outbox:
         )
 
     async def claim_due(
-        self, engine: AsyncEngine, now: datetime, limit: int
+        self,
+        engine: AsyncEngine,
+        now: datetime,
+        limit: int,
+        *,
+        written_before: datetime | None = None,
     ) -> list[IntegrationEvent]:
+        """Lease up to ``limit`` due rows and return their events.
+
+        A row is due when its next attempt is; with ``written_before``, a row
+        never attempted and written before then is due too, its grace
+        notwithstanding.
+        """
         t = self.table
+        due = t.c.next_attempt_at <= now
+        if written_before is not None and written_before + IMMEDIATE_DELIVERY_GRACE > now:
+            # next_attempt_at of a row never attempted is its write time + the grace
+            due = or_(
+                due,
+                and_(
+                    t.c.attempts == 0,
+                    t.c.next_attempt_at <= written_before + IMMEDIATE_DELIVERY_GRACE,
+                ),
+            )
         async with write_transaction(engine) as connection:
             rows = (
                 await connection.execute(
                     select(t.c.event_id, t.c.event_type, t.c.payload)
-                    .where(t.c.delivered_at.is_(None), t.c.next_attempt_at <= now)
+                    .where(t.c.delivered_at.is_(None), due)
                     .order_by(t.c.occurred_at)
                     .limit(limit)
                     .with_for_update(skip_locked=True)
@@ -168,12 +197,16 @@ class OutboxRelay:
         if delivered:
             await outbox.mark_delivered(self._engine, delivered, self._clock.now())
 
-    async def deliver_due(self) -> int:
-        """One pass over every outbox: deliver what is due; return how many."""
+    async def deliver_due(self, *, written_before: datetime | None = None) -> int:
+        """One pass over every outbox: deliver what is due; return how many.
+
+        ``written_before`` (the moment this process started) makes rows written
+        before it due at once (``Outbox.claim_due``).
+        """
         total = 0
         for outbox in self._outboxes:
             while events := await outbox.claim_due(
-                self._engine, self._clock.now(), self._batch_size
+                self._engine, self._clock.now(), self._batch_size, written_before=written_before
             ):
                 await self.deliver(outbox, events)
                 total += len(events)
@@ -186,11 +219,15 @@ class OutboxRelay:
             return sum([await outbox.backlog(connection) for outbox in self._outboxes])
 
     async def run(self) -> None:
-        """Poll until cancelled; a failing pass is logged and retried."""
+        """Poll until cancelled; a failing pass is logged and retried.
+
+        What an earlier process committed and did not deliver is due at once.
+        """
+        started = self._clock.now()
         last_purge: datetime | None = None
         while True:
             try:
-                await self.deliver_due()
+                await self.deliver_due(written_before=started)
                 now = self._clock.now()
                 if last_purge is None or now - last_purge > PURGE_INTERVAL:
                     for outbox in self._outboxes:

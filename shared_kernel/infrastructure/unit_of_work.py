@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from shared_kernel.application.clock import Clock
 from shared_kernel.domain.aggregate import AggregateRoot
 from shared_kernel.domain.events import IntegrationEvent
+from shared_kernel.infrastructure import failpoints
 from shared_kernel.infrastructure.database import write_transaction
 from shared_kernel.infrastructure.outbox import Outbox, OutboxRelay
 
@@ -117,6 +118,7 @@ class SqlUnitOfWork:
         self._aggregates.clear()
         self._events.clear()
         if events:
+            failpoints.reach(failpoints.AFTER_COMMIT)
             try:
                 await self._relay.deliver(self._outbox, events)
             except Exception:  # committed is committed: the relay delivers them later

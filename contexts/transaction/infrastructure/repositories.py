@@ -214,6 +214,20 @@ class SqlBookLocks:
             )
 
 
+class UnsafeSqlBookLocks(SqlBookLocks):
+    """UNSAFE, TEST ONLY: the naive ledger, which takes no position locks.
+
+    Two sales racing for the last shares each read the position before the other
+    wrote, and both succeed (on PostgreSQL; SQLite's single writer still
+    serialises them). It exists so that the reliability tests can prove they
+    catch such a strategy; only ``STOCKBOOK_TEST_UNSAFE_LEDGER=1`` outside
+    production selects it.
+    """
+
+    async def lock_positions(self, portfolio_id: UUID, stock_ids: Sequence[UUID]) -> None:
+        return None
+
+
 class SqlIdempotencyRecords:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection

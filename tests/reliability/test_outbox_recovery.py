@@ -1,0 +1,117 @@
+"""A starting relay delivers at once what an earlier process committed and never
+delivered, without taking from live requests what their grace leaves them
+(on SQLite and PostgreSQL, in process)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bootstrap.container import RootContainer
+from contexts.stock.contracts import StockRegistered
+from contexts.stock.infrastructure.tables import outbox as outbox_table
+from shared_kernel.application.clock import SystemClock
+from shared_kernel.domain.events import IntegrationEvent
+from shared_kernel.infrastructure.database import write_transaction
+from shared_kernel.infrastructure.event_bus import InProcessEventBus
+from shared_kernel.infrastructure.outbox import IMMEDIATE_DELIVERY_GRACE, Outbox, OutboxRelay
+
+SECOND = timedelta(seconds=1)
+
+
+@pytest.fixture
+async def outbox(container: RootContainer) -> AsyncIterator[Outbox]:
+    yield container.stock.outbox()
+    await container.engine().dispose()
+
+
+async def committed_at(engine: AsyncEngine, outbox: Outbox, written_at: datetime) -> UUID:
+    """An event committed to the outbox at ``written_at`` and never delivered."""
+    event = StockRegistered(
+        stock_id=uuid4(),
+        symbol="ORPH",
+        name="Orphan",
+        currency="USD",
+        sector=None,
+        industry_group=None,
+    )
+    async with write_transaction(engine) as connection:
+        await outbox.add(connection, [event], written_at)
+        await connection.commit()
+    return event.event_id
+
+
+async def outbox_row(engine: AsyncEngine) -> Any:
+    async with engine.connect() as connection:
+        query = select(outbox_table.c.delivered_at, outbox_table.c.attempts)
+        return (await connection.execute(query)).one()
+
+
+async def claimed(
+    engine: AsyncEngine, outbox: Outbox, now: datetime, written_before: datetime | None
+) -> list[UUID]:
+    events = await outbox.claim_due(engine, now, 100, written_before=written_before)
+    return [event.event_id for event in events]
+
+
+async def test_rows_written_before_the_relay_started_are_due_at_once(
+    engine: AsyncEngine, outbox: Outbox
+) -> None:
+    now = datetime.now(UTC)
+    started = now - 2 * SECOND
+    orphan = await committed_at(engine, outbox, started - SECOND)
+    live = await committed_at(engine, outbox, started + SECOND)  # this process's own request
+    assert await claimed(engine, outbox, now, written_before=None) == []  # both in their grace
+    assert await claimed(engine, outbox, now, written_before=started) == [orphan]
+    assert await claimed(engine, outbox, now, written_before=started) == []  # leased now
+    assert await claimed(engine, outbox, now + IMMEDIATE_DELIVERY_GRACE, None) == [live]
+
+
+async def test_a_row_in_back_off_keeps_its_schedule(engine: AsyncEngine, outbox: Outbox) -> None:
+    now = datetime.now(UTC)
+    failed = await committed_at(engine, outbox, now - 3 * SECOND)
+    await outbox.mark_failed(engine, failed, "subscriber down", now - SECOND)  # retry in 2 s
+    assert await claimed(engine, outbox, now, written_before=now) == []
+    async with engine.begin() as connection:
+        attempts = await connection.scalar(
+            select(outbox_table.c.attempts).where(outbox_table.c.event_id == failed)
+        )
+    assert attempts == 1
+
+
+async def test_a_starting_relay_delivers_an_orphan_without_waiting_out_the_grace(
+    engine: AsyncEngine, outbox: Outbox
+) -> None:
+    orphan = await committed_at(engine, outbox, datetime.now(UTC) - SECOND)
+    delivered: list[UUID] = []
+    arrived = asyncio.Event()
+
+    async def subscriber(events: Sequence[IntegrationEvent]) -> None:
+        delivered.extend(event.event_id for event in events)
+        arrived.set()
+
+    bus = InProcessEventBus()
+    bus.subscribe((StockRegistered,), "test.recovery", subscriber)
+    relay = OutboxRelay(engine, bus, [outbox], SystemClock())
+    task = asyncio.create_task(relay.run())
+    try:
+        async with asyncio.timeout(IMMEDIATE_DELIVERY_GRACE.total_seconds() / 2):
+            await arrived.wait()
+            while True:  # marked delivered right after the dispatch
+                if (await outbox_row(engine)).delivered_at is not None:
+                    break
+                await asyncio.sleep(0.02)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    assert delivered == [orphan]
+    assert (await outbox_row(engine)).attempts == 1
