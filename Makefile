@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lint format migrate clean
+.PHONY: install run test lint format migrate clean bench
 
 install: $(INSTALLED)
 
@@ -34,6 +34,9 @@ format: install
 
 migrate: install  ## apply all migrations to STOCKBOOK_DATABASE_URL
 	$(BIN)/stockbook migrate
+
+bench: install  ## load and scaling benchmarks (needs wrk; PostgreSQL with STOCKBOOK_BENCH_DATABASE_URL)
+	$(BIN)/python -m benchmarks
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov

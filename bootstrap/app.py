@@ -70,8 +70,6 @@ def create_app(settings: Settings | None = None, container: RootContainer | None
         container.transaction,
     ):
         app.include_router(context.router())
-    container.transaction.subscribers().subscribe(container.bus())
-    container.portfolio.projector().subscribe(container.bus())
     app.include_router(
         build_operations_router(container.engine(), container.relay(), metrics, head_revisions())
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from dependency_injector import containers, providers
 from sqlalchemy.engine import make_url
 
@@ -12,11 +14,24 @@ from contexts.portfolio.container import PortfolioContainer
 from contexts.stock.container import StockContainer
 from contexts.transaction.container import TransactionContainer
 from shared_kernel.application.clock import SystemClock
+from shared_kernel.application.events import EventSubscriptions
 from shared_kernel.domain.events import IntegrationEvent
 from shared_kernel.infrastructure.database import create_engine
 from shared_kernel.infrastructure.event_bus import InProcessEventBus
 from shared_kernel.infrastructure.event_codec import EventCodec
 from shared_kernel.infrastructure.outbox import OutboxRelay
+
+
+class Subscriber(Protocol):
+    def subscribe(self, subscriptions: EventSubscriptions) -> None: ...
+
+
+def _subscribed_bus(*subscribers: Subscriber) -> InProcessEventBus:
+    """The bus with every context's subscribers on it — for the app and every command."""
+    bus = InProcessEventBus()
+    for subscriber in subscribers:
+        subscriber.subscribe(bus)
+    return bus
 
 
 def _codec(*event_groups: tuple[type[IntegrationEvent], ...]) -> EventCodec:
@@ -35,7 +50,7 @@ class RootContainer(containers.DeclarativeContainer):
         url=providers.Callable(make_url, settings.provided.database_url),
         pool_size=settings.provided.db_pool_size,
     )
-    bus = providers.Singleton(InProcessEventBus)
+    bus = providers.Singleton(_subscribed_bus)
     codec = providers.Singleton(_codec)
     relay = providers.Singleton(OutboxRelay, engine=engine, bus=bus, clock=clock)
 
@@ -87,5 +102,6 @@ _CONTEXTS = (
     RootContainer.portfolio,
     RootContainer.transaction,
 )
+RootContainer.bus.add_args(RootContainer.transaction.subscribers, RootContainer.portfolio.projector)
 RootContainer.codec.add_args(*(context.events for context in _CONTEXTS))
 RootContainer.relay.add_kwargs(outboxes=providers.List(*(context.outbox for context in _CONTEXTS)))

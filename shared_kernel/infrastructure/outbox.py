@@ -41,6 +41,8 @@ IMMEDIATE_DELIVERY_GRACE = timedelta(seconds=10)
 CLAIM_LEASE = timedelta(seconds=60)
 """How long a claimed event is left to its claimer before others may retry it."""
 MAX_BACKOFF_SECONDS = 300
+ID_CHUNK = 1000
+"""Event ids per IN list: a driver caps the parameters of one statement (asyncpg 32,767)."""
 DELIVERED_RETENTION = timedelta(days=7)
 PURGE_INTERVAL = timedelta(hours=1)
 
@@ -127,11 +129,12 @@ class Outbox:
     ) -> None:
         t = self.table
         async with write_transaction(engine) as connection:
-            await connection.execute(
-                update(t)
-                .where(t.c.event_id.in_(event_ids))
-                .values(delivered_at=now, attempts=t.c.attempts + 1, last_error=None)
-            )
+            for start in range(0, len(event_ids), ID_CHUNK):
+                await connection.execute(
+                    update(t)
+                    .where(t.c.event_id.in_(event_ids[start : start + ID_CHUNK]))
+                    .values(delivered_at=now, attempts=t.c.attempts + 1, last_error=None)
+                )
             await connection.commit()
 
     async def mark_failed(

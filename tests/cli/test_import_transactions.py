@@ -56,6 +56,10 @@ async def test_the_command_imports_a_file_and_skips_what_it_already_has(
         ("SELL", "4", "b"),
         ("BUY", "10", "a"),
     ]
+    # what the command recorded reached the holdings projection as the app's writes do
+    holdings = (await client.get(f"/api/v1/portfolios/{book['id']}/holdings")).json()
+    assert [(h["symbol"], h["quantity"]) for h in holdings["holdings"]] == [("AAPL", "6")]
+    assert holdings["totals"]["cash_balance"] == "93.00"
     # again (in this process: quicker than another console script)
     assert await _cli(monkeypatch, database_url, *args[1:], "OWNER@example.com") == 0
     assert "recorded 1 transactions, skipped 2 already imported" in capsys.readouterr().out
