@@ -86,15 +86,24 @@ class SqlStockCatalog:
     ) -> dict[UUID, ClosingPrice]:
         if not stock_ids:
             return {}
-        latest_dates = select(prices.c.stock_id, func.max(prices.c.date).label("date")).where(
-            prices.c.stock_id.in_(set(stock_ids))
-        )
+        # Per stock, an index seek for its latest date, then the price row by its key:
+        # the cost follows the number of stocks, never the length of their history.
+        dated = prices.alias("dated")
+        latest_date = select(func.max(dated.c.date)).where(dated.c.stock_id == stocks.c.id)
         if on_or_before is not None:
-            latest_dates = latest_dates.where(prices.c.date <= on_or_before)
-        latest = latest_dates.group_by(prices.c.stock_id).subquery()
-        query = select(prices.c.stock_id, prices.c.date, prices.c.close).join(
-            latest,
-            and_(prices.c.stock_id == latest.c.stock_id, prices.c.date == latest.c.date),
+            latest_date = latest_date.where(dated.c.date <= on_or_before)
+        query = (
+            select(prices.c.stock_id, prices.c.date, prices.c.close)
+            .select_from(
+                stocks.join(
+                    prices,
+                    and_(
+                        prices.c.stock_id == stocks.c.id,
+                        prices.c.date == latest_date.scalar_subquery(),
+                    ),
+                )
+            )
+            .where(stocks.c.id.in_(set(stock_ids)))
         )
         async with self._engine.connect() as connection:
             rows = (await connection.execute(query)).all()
