@@ -44,7 +44,7 @@ def decode_cursor(cursor: str) -> Keyset:
     return tuple(values)
 
 
-def page_request(
+async def page_request(
     limit: Annotated[
         int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size (1–500).")
     ] = DEFAULT_PAGE_SIZE,
