@@ -46,19 +46,20 @@ def read_csv(
         raise ImportRejected([ErrorDetail(line=HEADER_LINE, message=str(error))]) from None
     _check_header(header, required, optional)
     while True:
+        line = reader.line_num + 1  # where the row starts (a quoted cell may span lines)
         try:
             cells = next(reader)
         except StopIteration:
             return
         except csv.Error as error:
-            raise ImportRejected([ErrorDetail(line=reader.line_num, message=str(error))]) from None
+            raise ImportRejected([ErrorDetail(line=line, message=str(error))]) from None
         if not any(cell.strip() for cell in cells):
             continue
         if len(cells) > len(header):
-            yield CsvRow(reader.line_num, {}, f"{len(cells)} cells for {len(header)} columns")
+            yield CsvRow(line, {}, f"{len(cells)} cells for {len(header)} columns")
             continue
         yield CsvRow(
-            reader.line_num,
+            line,
             {name: cell.strip() for name, cell in zip(header, cells, strict=False) if cell.strip()},
         )
 

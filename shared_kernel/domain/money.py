@@ -25,7 +25,9 @@ ISO_4217_CODES: frozenset[str] = frozenset(
 _CURRENCY_SHAPE = re.compile(r"[A-Za-z]{3}")
 
 MAX_DECIMAL_DIGITS = 30
-"""Most significant digits an input amount, price or quantity may have."""
+"""Most significant digits an input amount, price or quantity may have; at most
+``MAX_DECIMAL_DIGITS - MAX_DECIMAL_PLACES`` of them before the point (the same
+rule for JSON bodies, checked by pydantic, and CSV cells, by ``parse_decimal``)."""
 MAX_DECIMAL_PLACES = 12
 """Most digits after the decimal point an input may have."""
 
@@ -66,12 +68,17 @@ def parse_decimal(text: str, field_name: str) -> Decimal:
     finite_decimal(value, field_name)
     _sign, digits, exponent = value.as_tuple()
     assert isinstance(exponent, int)
+    significant = list(digits)
+    while exponent < 0 and len(significant) > 1 and significant[-1] == 0:
+        significant.pop()  # trailing zeros after the point do not count ("1.50" is "1.5")
+        exponent += 1
     places = max(-exponent, 0)
-    whole_digits = max(len(digits) + exponent, 0) if exponent < 0 else len(digits) + exponent
-    if places > MAX_DECIMAL_PLACES or whole_digits + places > MAX_DECIMAL_DIGITS:
+    whole_digits = max(len(significant) + exponent, 0) if value else 0
+    if places > MAX_DECIMAL_PLACES or whole_digits > MAX_DECIMAL_DIGITS - MAX_DECIMAL_PLACES:
         raise InvalidInput.for_field(
             field_name,
-            f"must have at most {MAX_DECIMAL_DIGITS} digits, {MAX_DECIMAL_PLACES} after the point",
+            f"must have at most {MAX_DECIMAL_DIGITS - MAX_DECIMAL_PLACES} digits before the "
+            f"point and {MAX_DECIMAL_PLACES} after it",
         )
     return value
 
