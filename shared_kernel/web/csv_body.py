@@ -7,6 +7,8 @@ from typing import Any
 from fastapi import Request
 from starlette.exceptions import HTTPException
 
+from shared_kernel.domain.errors import ErrorDetail, ImportRejected
+
 CSV_MEDIA_TYPE = "text/csv"
 
 CSV_REQUEST_BODY: dict[str, Any] = {
@@ -19,8 +21,19 @@ CSV_REQUEST_BODY: dict[str, Any] = {
 
 
 async def csv_body(request: Request) -> bytes:
-    """The raw CSV body; another content type is refused with 415."""
+    """The raw CSV body; another content type is refused with 415, and a file with
+    a NUL byte (which no cell may hold, and PostgreSQL cannot store in text) with
+    422 IMPORT_REJECTED naming its lines."""
     content_type = request.headers.get("content-type", "")
     if content_type.split(";", 1)[0].strip().lower() != CSV_MEDIA_TYPE:
         raise HTTPException(415, f"Send the file as {CSV_MEDIA_TYPE}.")
-    return await request.body()
+    content = await request.body()
+    if b"\x00" in content:
+        raise ImportRejected(
+            [
+                ErrorDetail(line=number, message="contains a NUL character")
+                for number, line in enumerate(content.splitlines(), start=1)
+                if b"\x00" in line
+            ]
+        )
+    return content

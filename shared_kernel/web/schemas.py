@@ -5,7 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic_core import PydanticCustomError
 
 from shared_kernel.domain.money import MAX_DECIMAL_DIGITS, MAX_DECIMAL_PLACES
 
@@ -50,4 +51,16 @@ written out in plain notation, both are the same string on every database.
 MAX_TEXT_INPUT = 5000
 """Guard against absurd strings; the domain applies each field's real limit."""
 
-TextInput = Annotated[str, Field(max_length=MAX_TEXT_INPUT)]
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL cannot store U+0000 in text (the insert fails: a 500), and SQLite
+    # would keep it; no field of this API has a use for it.
+    if "\x00" in value:
+        raise PydanticCustomError("nul_character", "must not contain a NUL character")
+    return value
+
+
+NoNulText = Annotated[str, AfterValidator(_no_nul)]
+"""Text without U+0000, for query parameters that reach the database."""
+
+TextInput = Annotated[NoNulText, Field(max_length=MAX_TEXT_INPUT)]

@@ -25,6 +25,7 @@ from shared_kernel.web.auth import WebAuth
 from shared_kernel.web.pagination import ListPage, encode_cursor, page_request
 from shared_kernel.web.problems import problem_responses
 from shared_kernel.web.routing import StockbookRoute
+from shared_kernel.web.schemas import NoNulText
 
 API_PREFIX = "/api/v1"
 
@@ -54,7 +55,7 @@ def build_identity_router(
     )
     async def issue_token(
         request: Request,
-        username: Annotated[str, Form(max_length=254, description="Your email.")],
+        username: Annotated[NoNulText, Form(max_length=254, description="Your email.")],
         password: Annotated[str, Form(max_length=1024)],
     ) -> TokenOut:
         client = request.client.host if request.client else "unknown"

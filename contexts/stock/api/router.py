@@ -45,6 +45,7 @@ from shared_kernel.web.etag import etag_for, version_check
 from shared_kernel.web.pagination import ListPage, encode_cursor, page_request
 from shared_kernel.web.problems import problem_responses
 from shared_kernel.web.routing import StockbookRoute
+from shared_kernel.web.schemas import NoNulText
 
 API_PREFIX = "/api/v1"
 
@@ -95,7 +96,7 @@ def build_stock_router(
     async def list_stocks(
         page: Annotated[PageRequest, Depends(page_request)],
         q: Annotated[
-            str | None,
+            NoNulText | None,
             Query(max_length=100, description="Substring of symbol or name, any case."),
         ] = None,
         sector: Annotated[str | None, Query(description="A GICS sector.")] = None,
@@ -117,7 +118,8 @@ def build_stock_router(
         responses=problem_responses(401, 404),
     )
     async def get_stock_by_symbol(symbol: str, response: Response) -> StockOut:
-        view = await reader.get_by_symbol(symbol)
+        # U+0000 cannot be in any symbol (nor sent to PostgreSQL as text).
+        view = None if "\x00" in symbol else await reader.get_by_symbol(symbol)
         if view is None:
             raise StockNotFound(f"with the symbol {symbol.upper()[:20]}")
         response.headers["ETag"] = etag_for(view.version)
