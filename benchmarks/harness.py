@@ -56,6 +56,7 @@ from benchmarks.servers import (
     baseline_server,
     stockbook_server,
 )
+from benchmarks.soak import SoakRequest, run_soak, tree_rss_kib
 from bootstrap.container import RootContainer
 from shared_kernel.domain.errors import DomainError
 
@@ -192,6 +193,7 @@ def _run(
     runner.contention()
     runner.performance()
     runner.large_book()
+    runner.soak()
     runner.tail_targets()
     results.notes += server_errors(workdir / "app.log")
     return header, results
@@ -658,6 +660,70 @@ class _Runner:
             f"{self.options.small_transactions:,} txns <= 1.2x",
             measured,
             ratio <= 1.2 and not large.failures,
+        )
+
+    def soak(self) -> None:
+        """A fixed-rate mix, 70 % reads and 30 % BUYs, with the server's RSS before and after."""
+        seconds, rate = self.options.soak_seconds, self.options.soak_rate
+        run_key = secrets.token_hex(4)
+        stocks = [str(stock) for stock in self.data.stock_ids]
+        held = [str(stock) for stock in self.data.held_stock_ids]
+        holdings = f"{API}/portfolios/{self.data.small_portfolio}/holdings"
+        transactions = f"{API}/portfolios/{self.data.writes_portfolio}/transactions"
+        reads = ("by-id", "list", "holdings", "by-id", "list", "holdings", "by-id")
+
+        def make(index: int) -> SoakRequest:
+            slot = index % 10
+            if slot < len(reads):
+                kind = reads[slot]
+                if kind == "by-id":
+                    path = f"{API}/stocks/{stocks[index % len(stocks)]}"
+                else:
+                    path = f"{API}/stocks?limit=50" if kind == "list" else holdings
+                return SoakRequest("read", "GET", path, self.auth)
+            body = json.dumps(
+                {
+                    "type": "BUY",
+                    "stock_id": held[index % len(held)],
+                    "quantity": "1",
+                    "price": "100.00",
+                    "fee": "1.00",
+                    "executed_at": "2024-06-03T15:00:00Z",
+                }
+            )
+            headers = {
+                **self.auth,
+                "Content-Type": "application/json",
+                "Idempotency-Key": f"soak-{run_key}-{index}",
+            }
+            return SoakRequest("write", "POST", transactions, headers, body)
+
+        if self.app.pid is None:
+            raise ServerProblem("stockbook serve is not running for the soak")
+        self.say(f"soak: {rate} req/s for {seconds} s (70 % reads, 30 % BUYs)")
+        rss_start = tree_rss_kib(self.app.pid)
+        soaked = run_soak(self.app.base_url, make, seconds=seconds, rate=rate)
+        rss_end = tree_rss_kib(self.app.pid)
+        if not self.app.alive():
+            raise ServerProblem(f"stockbook serve died during the soak:\n{self.app.log_tail()}")
+        result = soaked.load
+        unexpected = sum(soaked.unexpected.values())
+        growth = (rss_end - rss_start) / rss_start * 100 if rss_start else float("inf")
+        what = ", ".join(f"{key}: {n:,}" for key, n in sorted(soaked.unexpected.items()))
+        measured = (
+            f"{unexpected:,} unexpected{f' ({what})' if what else ''}; "
+            f"RSS {rss_start / 1024:,.1f} -> {rss_end / 1024:,.1f} MiB ({growth:+.1f} %); "
+            f"{result.requests_per_second:,.1f} of {rate} req/s"
+        )
+        self.say(
+            f"soak: {result.requests_per_second:,.1f} req/s, p50 {result.p50_ms:.1f} ms, "
+            f"p99 {result.p99_ms:.1f} ms; {measured}"
+        )
+        self._row(f"soak: {rate} req/s for {seconds} s, 70 % reads / 30 % BUY", result, measured)
+        self._target(
+            "soak: 0 unexpected statuses, RSS growth < 10 %",
+            measured,
+            unexpected == 0 and growth < 10,
         )
 
     def tail_targets(self) -> None:

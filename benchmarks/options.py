@@ -37,6 +37,10 @@ class Options:
     import_timeout: int
     """Seconds the timed CSV import may take before the run gives up on it."""
     seed: int
+    soak_seconds: int
+    """Seconds of the soak scenario's fixed-rate mixed load."""
+    soak_rate: int
+    """Requests per second the soak scenario sends (70 % reads, 30 % writes)."""
     quick: bool
     profile_dir: str | None = None
     """Where to write a py-spy profile of the server during each app scenario."""
@@ -106,6 +110,8 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
         "performance-calls": (3, 2, "timed calls of the performance endpoint"),
         "import-timeout": (1800, 600, "seconds the timed CSV import may take"),
         "seed": (42, 42, "random seed of the generated data"),
+        "soak-seconds": (60, 10, "seconds of the soak scenario's fixed-rate mixed load"),
+        "soak-rate": (50, 50, "requests per second of the soak scenario"),
     }
     for flag, (_, _, text) in flags.items():
         parser.add_argument(f"--{flag}", type=_positive, help=f"{text}")
