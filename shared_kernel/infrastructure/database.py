@@ -15,7 +15,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import event
+from sqlalchemy import Table, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -53,6 +55,12 @@ def parse_database_url(raw: str) -> URL:
             "or sqlite+aiosqlite:///"
         )
     return url.set(drivername=driver)
+
+
+def conflict_insert(connection: AsyncConnection, table: Table) -> Any:
+    """An INSERT for ``table`` that takes ``ON CONFLICT`` clauses on the connection's database."""
+    dialect_insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    return dialect_insert(table)
 
 
 def is_sqlite(url: URL) -> bool:

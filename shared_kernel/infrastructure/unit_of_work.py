@@ -10,15 +10,13 @@ from typing import ClassVar, Self
 from uuid import UUID
 
 from sqlalchemy import Table
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared_kernel.application.clock import Clock
 from shared_kernel.domain.aggregate import AggregateRoot
 from shared_kernel.domain.events import IntegrationEvent
 from shared_kernel.infrastructure import failpoints
-from shared_kernel.infrastructure.database import write_transaction
+from shared_kernel.infrastructure.database import conflict_insert, write_transaction
 from shared_kernel.infrastructure.outbox import Outbox, OutboxRelay
 
 logger = logging.getLogger(__name__)
@@ -85,15 +83,12 @@ class SqlUnitOfWork:
         self._events.append(event)
 
     async def claim_events(self, event_ids: Sequence[UUID], subscriber_name: str) -> set[UUID]:
-        dialect_insert = (
-            pg_insert if self.connection.dialect.name == "postgresql" else sqlite_insert
-        )
         now = self._clock.now()
         claimed: set[UUID] = set()
         unique = list(dict.fromkeys(event_ids))
         for start in range(0, len(unique), CLAIM_CHUNK):
             statement = (
-                dialect_insert(self.inbox_table)
+                conflict_insert(self.connection, self.inbox_table)
                 .values(
                     [
                         {"event_id": event_id, "subscriber": subscriber_name, "processed_at": now}

@@ -10,8 +10,6 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import bindparam, delete, func, insert, select, tuple_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -27,6 +25,7 @@ from contexts.portfolio.infrastructure.tables import (
 )
 from contexts.stock.contracts import SplitInfo
 from contexts.transaction.contracts import TransactionData
+from shared_kernel.infrastructure.database import conflict_insert
 
 _POSITION_KINDS = [kind.value for kind in EntryKind]
 _FIGURES = (
@@ -99,10 +98,6 @@ class SqlProjectionStore:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 
-    def _insert(self, table: Any) -> Any:
-        dialect = pg_insert if self._connection.dialect.name == "postgresql" else sqlite_insert
-        return dialect(table)
-
     async def lock_portfolios(self, portfolio_ids: Sequence[UUID], *, exclusive: bool) -> set[UUID]:
         if not portfolio_ids:
             return set()
@@ -153,7 +148,7 @@ class SqlProjectionStore:
 
     async def store_split(self, stock_id: UUID, split: SplitInfo) -> None:
         await self._connection.execute(
-            self._insert(source_splits)
+            conflict_insert(self._connection, source_splits)
             .values(
                 split_id=split.split_id,
                 stock_id=stock_id,
@@ -178,7 +173,7 @@ class SqlProjectionStore:
         placeholder = dict.fromkeys(_FIGURES, _ZERO)
         for portfolio_id, stock_id in positions:
             await self._connection.execute(
-                self._insert(holdings)
+                conflict_insert(self._connection, holdings)
                 .values(portfolio_id=portfolio_id, stock_id=stock_id, **placeholder)
                 .on_conflict_do_nothing()
             )
@@ -230,7 +225,7 @@ class SqlProjectionStore:
 
     async def add_cash(self, portfolio_id: UUID, delta: Decimal) -> None:
         await self._connection.execute(
-            self._insert(cash_balances)
+            conflict_insert(self._connection, cash_balances)
             .values(portfolio_id=portfolio_id, balance=_ZERO)
             .on_conflict_do_nothing()
         )

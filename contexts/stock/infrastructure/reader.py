@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -20,8 +20,8 @@ from contexts.stock.application.ports import (
 from contexts.stock.domain.price import DailyPrice
 from contexts.stock.domain.stock import symbol_key
 from contexts.stock.infrastructure.tables import prices, splits, stocks
-from shared_kernel.application.pagination import Keyset, Page, PageRequest
-from shared_kernel.domain.errors import InvalidInput
+from shared_kernel.application.pagination import Page, PageRequest
+from shared_kernel.infrastructure.keyset import KeysetOrder
 
 _latest = prices.alias("latest")
 _LATEST_DATE = (
@@ -63,55 +63,15 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-class _SortKey:
-    """How one sort order reads, compares and encodes its keyset."""
-
-    def __init__(self, column: Any, descending: bool, unique: bool) -> None:
-        self.column = column
-        self.descending = descending
-        self.unique = unique
-
-    def order_by(self) -> list[Any]:
-        columns = [self.column] if self.unique else [self.column, stocks.c.id]
-        return [c.desc() if self.descending else c.asc() for c in columns]
-
-    def keyset(self, view: StockView) -> Keyset:
-        value = getattr(view, self.column.name)
-        text = value.isoformat() if isinstance(value, datetime) else str(value)
-        return (text,) if self.unique else (text, str(view.id))
-
-    def after(self, keyset: Keyset) -> ColumnElement[bool]:
-        try:
-            value: Any = keyset[0]
-            if self.column is stocks.c.created_at:
-                value = datetime.fromisoformat(value)
-                if value.tzinfo is None:  # ours are UTC; a naive one is forged
-                    raise ValueError
-            if self.unique:
-                if len(keyset) != 1:
-                    raise ValueError
-                comparison: ColumnElement[bool] = (
-                    self.column < value if self.descending else self.column > value
-                )
-                return comparison
-            if len(keyset) != 2:
-                raise ValueError
-            last_id = UUID(keyset[1])
-        except (ValueError, IndexError):
-            raise InvalidInput.for_field("cursor", "does not belong to this sort order") from None
-        if self.descending:
-            return or_(self.column < value, and_(self.column == value, stocks.c.id < last_id))
-        return or_(self.column > value, and_(self.column == value, stocks.c.id > last_id))
-
-
-_SORT_KEYS = {
-    StockSort.SYMBOL: _SortKey(stocks.c.symbol, descending=False, unique=True),
-    StockSort.SYMBOL_DESC: _SortKey(stocks.c.symbol, descending=True, unique=True),
-    StockSort.NAME: _SortKey(stocks.c.name, descending=False, unique=False),
-    StockSort.NAME_DESC: _SortKey(stocks.c.name, descending=True, unique=False),
-    StockSort.CREATED_AT: _SortKey(stocks.c.created_at, descending=False, unique=False),
-    StockSort.CREATED_AT_DESC: _SortKey(stocks.c.created_at, descending=True, unique=False),
+_SORT_ORDERS = {
+    StockSort.SYMBOL: KeysetOrder(stocks.c.symbol),
+    StockSort.SYMBOL_DESC: KeysetOrder(stocks.c.symbol, descending=True),
+    StockSort.NAME: KeysetOrder(stocks.c.name, stocks.c.id),
+    StockSort.NAME_DESC: KeysetOrder(stocks.c.name, stocks.c.id, descending=True),
+    StockSort.CREATED_AT: KeysetOrder(stocks.c.created_at, stocks.c.id),
+    StockSort.CREATED_AT_DESC: KeysetOrder(stocks.c.created_at, stocks.c.id, descending=True),
 }
+"""Symbols are unique, so they need no tie-break; names and creation times do."""
 
 
 class SqlStockReader:
@@ -130,7 +90,7 @@ class SqlStockReader:
         return await self._one(_STOCK_VIEW_QUERY.where(stocks.c.symbol == symbol_key(symbol)))
 
     async def search(self, stock_filter: StockFilter, page: PageRequest) -> Page[StockView]:
-        sort = _SORT_KEYS[stock_filter.sort]
+        sort = _SORT_ORDERS[stock_filter.sort]
         query = _STOCK_VIEW_QUERY
         if stock_filter.text:
             pattern = f"%{_escape_like(stock_filter.text.lower())}%"
@@ -151,7 +111,10 @@ class SqlStockReader:
             rows = (await connection.execute(query)).mappings().all()
         views = [_view(row) for row in rows[: page.limit]]
         more = len(rows) > page.limit
-        return Page(items=views, next_keyset=sort.keyset(views[-1]) if more else None)
+        next_keyset = None
+        if more:
+            next_keyset = sort.keyset(*(getattr(views[-1], c.name) for c in sort.columns))
+        return Page(items=views, next_keyset=next_keyset)
 
     async def prices(
         self, stock_id: UUID, first: date | None, last: date | None

@@ -7,8 +7,6 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -18,6 +16,7 @@ from contexts.stock.domain.price import DailyPrice
 from contexts.stock.domain.split import Split, SplitAlreadyRecorded
 from contexts.stock.domain.stock import Grade, Stock, StockDetails
 from contexts.stock.infrastructure.tables import prices, splits, stocks
+from shared_kernel.infrastructure.database import conflict_insert
 from shared_kernel.infrastructure.optimistic import ensure_one_row_updated
 
 
@@ -118,10 +117,7 @@ class SqlPriceRepository:
         self._connection = connection
 
     async def upsert(self, stock_id: UUID, daily_prices: Sequence[DailyPrice]) -> None:
-        dialect_insert = (
-            pg_insert if self._connection.dialect.name == "postgresql" else sqlite_insert
-        )
-        statement = dialect_insert(prices)
+        statement = conflict_insert(self._connection, prices)
         statement = statement.on_conflict_do_update(
             index_elements=[prices.c.stock_id, prices.c.date],
             set_={

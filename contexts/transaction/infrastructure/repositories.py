@@ -8,8 +8,6 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Select, delete, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -32,6 +30,7 @@ from contexts.transaction.infrastructure.tables import (
 )
 from shared_kernel.application.pagination import Page, PageRequest
 from shared_kernel.domain.errors import InvalidInput
+from shared_kernel.infrastructure.database import conflict_insert
 from shared_kernel.infrastructure.keyset import KeysetOrder
 
 _NEWEST_FIRST = KeysetOrder(transactions.c.executed_at, transactions.c.id, descending=True)
@@ -85,10 +84,6 @@ def _values(transaction: Transaction) -> dict[str, Any]:
         "recorded_at": transaction.recorded_at,
         "voided_at": transaction.voided_at,
     }
-
-
-def _dialect_insert(connection: AsyncConnection) -> Any:
-    return pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
 
 
 class SqlTransactionRepository:
@@ -182,7 +177,7 @@ class SqlBookLocks:
 
     async def _lock_book(self, portfolio_id: UUID, *, exclusive: bool) -> datetime | None:
         await self._connection.execute(
-            _dialect_insert(self._connection)(books)
+            conflict_insert(self._connection, books)
             .values(portfolio_id=portfolio_id)
             .on_conflict_do_nothing()
         )
@@ -203,7 +198,7 @@ class SqlBookLocks:
             )
 
     async def lock_positions(self, portfolio_id: UUID, stock_ids: Sequence[UUID]) -> None:
-        statement = _dialect_insert(self._connection)(positions)
+        statement = conflict_insert(self._connection, positions)
         statement = statement.on_conflict_do_update(
             index_elements=[positions.c.portfolio_id, positions.c.stock_id],
             set_={"version": positions.c.version + 1},
@@ -244,7 +239,7 @@ class SqlIdempotencyRecords:
         )
         if row is None:
             inserted = await self._connection.execute(
-                _dialect_insert(self._connection)(t)
+                conflict_insert(self._connection, t)
                 .values(
                     owner_id=owner_id,
                     key=key,
