@@ -5,7 +5,7 @@ stock reader runs (the stock row with its latest close, from ``stock_stocks``
 and ``stock_prices``) and answer the same JSON (a ``Stock``, a list page of
 them), with no framework, validation, dependency injection, authentication or
 middleware around it. PostgreSQL goes through an asyncpg pool as large as the
-app's (``STOCKBOOK_DB_POOL_SIZE`` plus as many overflow connections), SQLite
+app's (``STOCKBOOK_DB_POOL_SIZE`` plus the same overflow), SQLite
 through the standard library's ``sqlite3``, called right in the handler.
 
 Run by the benchmarks under the same uvicorn settings as ``stockbook serve``:
@@ -33,6 +33,9 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from bootstrap.settings import Settings
+from shared_kernel.infrastructure.database import pool_overflow
 
 URL_VARIABLE = "STOCKBOOK_BASELINE_DATABASE_URL"
 DEFAULT_LIMIT = 50
@@ -125,12 +128,18 @@ _BAD_LIMIT = Response(b'{"detail":"bad limit"}', 422, media_type="application/js
 def _postgres_app(url: str) -> Starlette:
     parsed = make_url(url).set(drivername="postgresql")
     dsn = parsed.render_as_string(hide_password=False)
-    pool_size = int(os.environ.get("STOCKBOOK_DB_POOL_SIZE", "10"))
+    pool_size = int(
+        os.environ.get("STOCKBOOK_DB_POOL_SIZE", Settings.model_fields["db_pool_size"].default)
+    )
     pools: list[asyncpg.Pool] = []
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        pools.append(await asyncpg.create_pool(dsn, min_size=1, max_size=2 * pool_size))
+        pools.append(
+            await asyncpg.create_pool(
+                dsn, min_size=1, max_size=pool_size + pool_overflow(pool_size)
+            )
+        )
         try:
             yield
         finally:

@@ -35,6 +35,22 @@ class Metrics:
             registry=self.registry,
         )
 
+        self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+
+    def record_request(self, method: str, route: str, status: int, seconds: float) -> None:
+        """Count a request and observe its latency; each label set is looked up once."""
+        key = (method, route, status)
+        series = self._series.get(key)
+        if series is None:
+            series = (
+                self.requests.labels(method, route, str(status)),
+                self.latency.labels(method, route),
+            )
+            self._series[key] = series
+        requests, latency = series
+        requests.inc()
+        latency.observe(seconds)
+
     def render(self, outbox_backlog: int) -> bytes:
         self.outbox_backlog.set(outbox_backlog)
         return generate_latest(self.registry)
@@ -62,6 +78,6 @@ class MetricsMiddleware:
             await self.app(scope, receive, record_status)
         finally:
             route = getattr(scope.get("route"), "path", None) or "unmatched"
-            method = scope["method"]
-            self.metrics.requests.labels(method, route, str(status)).inc()
-            self.metrics.latency.labels(method, route).observe(time.perf_counter() - started)
+            self.metrics.record_request(
+                scope["method"], route, status, time.perf_counter() - started
+            )

@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 
 from bootstrap.migrations import METADATA_BY_CONTEXT, TARGET_METADATA, database_url_for
 from shared_kernel.infrastructure.column_types import ExactDecimal, UtcDateTime
-from shared_kernel.infrastructure.database import create_engine
+from shared_kernel.infrastructure.database import create_engine, write_transaction
 
 config = context.config
 
@@ -53,7 +53,7 @@ def _configure(connection: Connection) -> None:
 async def _run_online() -> None:
     engine = create_engine(database_url_for(config))
     try:
-        async with engine.connect() as connection:
+        async with write_transaction(engine) as connection:
             await connection.run_sync(_configure)
             await connection.commit()
     finally:

@@ -1,10 +1,17 @@
 """Engine factory for the two supported databases.
 
+Reads run without an explicit transaction: each statement sees what was
+committed when it started (PostgreSQL's READ COMMITTED, which is what a read
+transaction there gave anyway), and a read costs no BEGIN and ROLLBACK round
+trips. A plain ``engine.connect()`` is such a reader; every write goes through
+``write_transaction``, which opens a real transaction.
+
 SQLite runs in WAL mode with a busy timeout, and with the driver's own
-transaction handling switched off so that SQLAlchemy's ``begin`` emits the
-BEGIN: ``BEGIN IMMEDIATE`` for connections marked as writers (they take the
-write lock up front, so two racing writers queue instead of both reading a
-stale state), plain ``BEGIN`` for readers.
+transaction handling switched off so that SQLAlchemy's ``begin`` decides:
+``BEGIN IMMEDIATE`` for writers (they take the write lock up front, so two
+racing writers queue instead of both reading a stale state), nothing for
+readers (autocommit, one snapshot per statement). PostgreSQL connections are
+in autocommit unless ``write_transaction`` asks for READ COMMITTED.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 WRITE_TRANSACTION = "stockbook_write_transaction"
+WRITER_ISOLATION_LEVEL = "READ COMMITTED"
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
 _ASYNC_DRIVERS = {
@@ -67,14 +75,27 @@ def is_sqlite(url: URL) -> bool:
     return url.get_backend_name() == "sqlite"
 
 
-def create_engine(url: URL, pool_size: int = 10) -> AsyncEngine:
+def pool_overflow(pool_size: int) -> int:
+    """Connections opened beyond ``pool_size`` under load, closed again when returned.
+
+    A small margin, not a second pool: opening a connection costs a thread and
+    its pragmas on SQLite, a login (and TLS negotiation) on PostgreSQL, so a
+    pool smaller than the usual number of requests in flight opens and closes
+    connections all the time.
+    """
+    return max(1, pool_size // 4)
+
+
+def create_engine(url: URL, pool_size: int = 32) -> AsyncEngine:
+    """An engine keeping up to ``pool_size`` connections open (plus ``pool_overflow``)."""
+    pool = {"pool_size": pool_size, "max_overflow": pool_overflow(pool_size)}
     if is_sqlite(url):
-        engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
+        engine = create_async_engine(
+            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}, **pool
+        )
         _configure_sqlite(engine)
         return engine
-    return create_async_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False
-    )
+    return create_async_engine(url, pool_pre_ping=False, isolation_level="AUTOCOMMIT", **pool)
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -90,8 +111,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        writer = connection.get_execution_options().get(WRITE_TRANSACTION, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+        if connection.get_execution_options().get(WRITE_TRANSACTION, False):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 _sqlite_writers: WeakKeyDictionary[Engine, asyncio.Lock] = WeakKeyDictionary()
@@ -113,6 +134,9 @@ async def write_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnectio
             lock = _sqlite_writers.setdefault(engine.sync_engine, asyncio.Lock())
             await stack.enter_async_context(lock)
         connection = await stack.enter_async_context(engine.connect())
-        await connection.execution_options(**{WRITE_TRANSACTION: True})
+        options: dict[str, Any] = {WRITE_TRANSACTION: True}
+        if not is_sqlite(engine.url):
+            options["isolation_level"] = WRITER_ISOLATION_LEVEL
+        await connection.execution_options(**options)
         await connection.begin()
         yield connection

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -33,6 +33,10 @@ _LATEST_DATE = (
 _STOCK_VIEW_QUERY = select(stocks, _LATEST_DATE, prices.c.close.label("latest_close")).select_from(
     stocks.outerjoin(prices, and_(prices.c.stock_id == stocks.c.id, prices.c.date == _LATEST_DATE))
 )
+# Built once: a statement made per request costs more to build and to look up in
+# SQLAlchemy's compiled cache than the query costs SQLite to answer.
+_STOCK_BY_ID = _STOCK_VIEW_QUERY.where(stocks.c.id == bindparam("stock_id"))
+_STOCK_BY_SYMBOL = _STOCK_VIEW_QUERY.where(stocks.c.symbol == bindparam("symbol"))
 
 
 def _view(row: RowMapping) -> StockView:
@@ -78,16 +82,16 @@ class SqlStockReader:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def _one(self, query: Select[Any]) -> StockView | None:
+    async def _one(self, query: Select[Any], parameters: dict[str, Any]) -> StockView | None:
         async with self._engine.connect() as connection:
-            row = (await connection.execute(query)).mappings().first()
+            row = (await connection.execute(query, parameters)).mappings().first()
         return _view(row) if row is not None else None
 
     async def get(self, stock_id: UUID) -> StockView | None:
-        return await self._one(_STOCK_VIEW_QUERY.where(stocks.c.id == stock_id))
+        return await self._one(_STOCK_BY_ID, {"stock_id": stock_id})
 
     async def get_by_symbol(self, symbol: str) -> StockView | None:
-        return await self._one(_STOCK_VIEW_QUERY.where(stocks.c.symbol == symbol_key(symbol)))
+        return await self._one(_STOCK_BY_SYMBOL, {"symbol": symbol_key(symbol)})
 
     async def search(self, stock_filter: StockFilter, page: PageRequest) -> Page[StockView]:
         sort = _SORT_ORDERS[stock_filter.sort]

@@ -11,6 +11,7 @@ from uuid import UUID, uuid4
 import jwt
 import pytest
 
+from contexts.identity.infrastructure import access_tokens
 from contexts.identity.infrastructure.access_tokens import AUDIENCE, JwtAccessTokens
 
 SECRET = "unit-test-secret-key-" + "k" * 44  # 64 bytes: enough for HS512 too
@@ -156,3 +157,54 @@ def test_a_token_with_missing_or_wrong_claims_does_not_verify(
 )
 def test_garbage_does_not_verify_and_raises_nothing(tokens: JwtAccessTokens, garbage: str) -> None:
     assert tokens.verify(garbage, ISSUED) is None
+
+
+@pytest.fixture
+def decoded(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The tokens PyJWT is asked to decode, in order."""
+    calls: list[str] = []
+    real_decode = jwt.decode
+
+    def counting_decode(encoded: str, *args: Any, **kwargs: Any) -> Any:
+        calls.append(encoded)
+        return real_decode(encoded, *args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counting_decode)
+    return calls
+
+
+def test_a_verified_token_is_decoded_once_and_still_expires(
+    tokens: JwtAccessTokens, decoded: list[str]
+) -> None:
+    token = tokens.issue(USER, ISSUED).token
+    assert tokens.verify(token, ISSUED) == USER
+    assert tokens.verify(token, ISSUED + timedelta(minutes=1)) == USER
+    assert decoded == [token]
+    assert tokens.verify(token, ISSUED + LIFETIME) is None
+
+
+def test_a_rejected_token_is_checked_again_each_time(
+    tokens: JwtAccessTokens, decoded: list[str]
+) -> None:
+    forged = JwtAccessTokens(OTHER_SECRET, LIFETIME).issue(USER, ISSUED).token
+    assert tokens.verify(forged, ISSUED) is None
+    assert tokens.verify(forged, ISSUED) is None
+    assert decoded == [forged, forged]
+
+
+def test_the_oldest_remembered_token_is_forgotten_first(
+    tokens: JwtAccessTokens, decoded: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(access_tokens, "VERIFIED_TOKENS_KEPT", 2)
+    users = [uuid4() for _ in range(3)]
+    issued = [
+        tokens.issue(user, ISSUED + timedelta(seconds=n)).token for n, user in enumerate(users)
+    ]
+    for token in issued:
+        assert tokens.verify(token, ISSUED) is not None
+    decoded.clear()
+    assert tokens.verify(issued[1], ISSUED) == users[1]
+    assert tokens.verify(issued[2], ISSUED) == users[2]
+    assert decoded == []
+    assert tokens.verify(issued[0], ISSUED) == users[0]
+    assert decoded == [issued[0]]
