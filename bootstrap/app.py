@@ -55,6 +55,9 @@ def create_app(settings: Settings | None = None, container: RootContainer | None
         version="1.0.0",
         summary="Portfolio management: stocks, portfolios, transactions, cost basis, performance.",
         lifespan=lifespan,
+        # StockBook reports through /metrics and X-Request-ID. FastAPI's native
+        # OpenTelemetry hook would look up the global providers on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.container = container
     metrics = Metrics()
