@@ -167,10 +167,14 @@ def _run(
     data = asyncio.run(_seed(database.url, secret_key, options, say))
     database.analyze()
 
-    app = stockbook_server(database.url, secret_key, options.workers, workdir / "app.log")
+    app = stockbook_server(
+        database.url, secret_key, options.workers, options.connections, workdir / "app.log"
+    )
     cleanup.callback(app.stop)
     app.start()
-    baseline = baseline_server(database.url, options.workers, workdir / "baseline.log")
+    baseline = baseline_server(
+        database.url, options.workers, options.connections, workdir / "baseline.log"
+    )
     cleanup.callback(baseline.stop)
     baseline.start()
     say(f"servers: stockbook on {app.base_url}, baseline on {baseline.base_url}")

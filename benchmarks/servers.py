@@ -108,11 +108,14 @@ class Server:
         return "\n".join("    " + line for line in text.splitlines()[-lines:])
 
 
-def stockbook_server(database_url: str, secret_key: str, workers: int, log_path: Path) -> Server:
+def stockbook_server(
+    database_url: str, secret_key: str, workers: int, pool_size: int, log_path: Path
+) -> Server:
     """``stockbook serve``: uvicorn with uvloop and httptools, no access log."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("STOCKBOOK_")}
     env |= {
         "STOCKBOOK_DATABASE_URL": database_url,
+        "STOCKBOOK_DB_POOL_SIZE": str(pool_size),
         "STOCKBOOK_SECRET_KEY": secret_key,
         "STOCKBOOK_ENV": "production",
         "STOCKBOOK_ACCESS_TOKEN_MINUTES": str(24 * 60),
@@ -126,10 +129,11 @@ def stockbook_server(database_url: str, secret_key: str, workers: int, log_path:
     )
 
 
-def baseline_server(database_url: str, workers: int, log_path: Path) -> Server:
-    """``benchmarks/baseline_app.py`` under the same uvicorn settings."""
+def baseline_server(database_url: str, workers: int, pool_size: int, log_path: Path) -> Server:
+    """``benchmarks/baseline_app.py`` under the same uvicorn settings and pool size."""
     env = dict(os.environ)
     env["STOCKBOOK_BASELINE_DATABASE_URL"] = database_url
+    env["STOCKBOOK_DB_POOL_SIZE"] = str(pool_size)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     return Server(
         "baseline",

@@ -23,7 +23,7 @@ class Settings(BaseSettings):
     allow_registration: bool = True
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
-    db_pool_size: int = Field(default=32, ge=1, le=500)
+    db_pool_size: int = Field(default=20, ge=1, le=500)
     # Test-only switches for the reliability tests; never honoured in production.
     failpoint: str = ""
     """Comma-separated fail-points to arm (see shared_kernel.infrastructure.failpoints)."""

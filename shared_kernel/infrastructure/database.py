@@ -86,7 +86,7 @@ def pool_overflow(pool_size: int) -> int:
     return max(1, pool_size // 4)
 
 
-def create_engine(url: URL, pool_size: int = 32) -> AsyncEngine:
+def create_engine(url: URL, pool_size: int = 20) -> AsyncEngine:
     """An engine keeping up to ``pool_size`` connections open (plus ``pool_overflow``)."""
     pool = {"pool_size": pool_size, "max_overflow": pool_overflow(pool_size)}
     if is_sqlite(url):
