@@ -1,5 +1,5 @@
 """An app for schemathesis: its own database (SQLite, then PostgreSQL) and lifespan,
-with seeded data.
+with seeded data and two real users, both known to schemathesis.
 
 Schemathesis drives an ASGI app from its own event-loop thread and starts the
 app's lifespan there itself, so this app is not the async ``app`` fixture (whose
@@ -10,6 +10,7 @@ seeded through schemathesis's own ASGI client.
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ import pytest
 import schemathesis
 from dependency_injector import providers
 from fastapi import FastAPI
+from schemathesis.config import SchemathesisConfig
 from schemathesis.python import asgi
 
 from bootstrap.app import create_app
@@ -118,6 +120,60 @@ def seeded(
     asgi.shutdown_lifespans()
 
 
+PROBED_SCHEMES = {"http", "apiKey"}
+
+
+def _as_bearer(raw: dict[str, Any]) -> dict[str, Any]:
+    """The schema with its OAuth2 password flow declared as what it puts on the wire.
+
+    A password-flow token goes out as ``Authorization: Bearer …``, which is exactly an
+    ``http`` ``bearer`` scheme; but schemathesis's ``ignored_auth`` only knows how to take
+    away or forge credentials of ``http`` and ``apiKey`` schemes, and on an ``oauth2`` one it
+    silently checks nothing.
+    """
+    schemes = raw["components"]["securitySchemes"]
+    for name, scheme in schemes.items():
+        if scheme["type"] == "oauth2":
+            schemes[name] = {
+                "type": "http",
+                "scheme": "bearer",
+                "description": scheme.get("description", ""),
+            }
+    unprobed = {name for name, scheme in schemes.items() if scheme["type"] not in PROBED_SCHEMES}
+    assert not unprobed, f"ignored_auth would not check these security schemes: {unprobed}"
+    return raw
+
+
+def load_schema(app: FastAPI, tokens: dict[str, str], directory: Path) -> schemathesis.BaseSchema:
+    """The app's schema, with each user of ``tokens`` (name: bearer token) known to schemathesis.
+
+    They are listed in a Web Fuzzing Commons auth document, schemathesis's way of knowing
+    several users: the first sends every generated request, and all of them are ``peers``,
+    whose objects must stay private to each other, so ``object_level_authorization`` replays
+    the first one's reads of its own objects as the others.
+    """
+    document = directory / "users.json"
+    entries = [
+        {"name": name, "fixedHeaders": [{"name": "Authorization", "value": f"Bearer {token}"}]}
+        for name, token in tokens.items()
+    ]
+    document.write_text(json.dumps({"auth": entries}))
+    config = SchemathesisConfig.from_dict(
+        {
+            "auth": {
+                "wfc": {"path": str(document), "user": next(iter(tokens)), "peers": list(tokens)}
+            }
+        }
+    )
+    with asgi.get_client(app) as client:
+        raw = client.get("http://testserver/openapi.json").json()
+    schema = schemathesis.openapi.from_dict(_as_bearer(raw), config=config)
+    # What `schemathesis.openapi.from_asgi` does: requests go to the app in process.
+    schema.app = app
+    return schema
+
+
 @pytest.fixture(scope="module")
-def api_schema(seeded: Seeded) -> schemathesis.BaseSchema:
-    return schemathesis.openapi.from_asgi("/openapi.json", seeded.app)
+def api_schema(seeded: Seeded, tmp_path_factory: pytest.TempPathFactory) -> schemathesis.BaseSchema:
+    tokens = {"owner": seeded.owner_token, "intruder": seeded.other_token}
+    return load_schema(seeded.app, tokens, tmp_path_factory.mktemp("users"))

@@ -1,27 +1,39 @@
-"""Schemathesis against the live OpenAPI schema, in process, as a real user.
+"""Schemathesis against the live OpenAPI schema, in process, as two real users.
 
 Driven through its Python API (the pytest plugin does not run on pytest 9):
 for every operation, bounded, derandomized Hypothesis runs of schema-valid
 data, schema-invalid data, and schema-valid data aimed at the seeded
-resources (real stock, portfolio, transaction and API-key ids).
+resources (real stock, portfolio, transaction and API-key ids); then stateful
+scenarios, which chain a create into reads of what it created. Requests go out
+as the owner (``load_schema`` tells schemathesis about both users); every check
+runs, so ``ignored_auth`` replays a success without credentials and with forged
+ones, and ``object_level_authorization`` replays the owner's reads of objects it
+created in a scenario as the intruder.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from contextlib import suppress
+from pathlib import Path
+from typing import Annotated, Any
 
 import schemathesis
-from fastapi import FastAPI, Response
+from fastapi import Depends, FastAPI, HTTPException, Response
 from fastapi.responses import JSONResponse
+from fastapi.security import OAuth2PasswordBearer
 from hypothesis import HealthCheck, given, settings
-from hypothesis.errors import Unsatisfiable
+from hypothesis.errors import Flaky, Unsatisfiable
 from pydantic import BaseModel
 from schemathesis.generation.modes import GenerationMode
-from schemathesis.specs.openapi.checks import positive_data_acceptance
+from schemathesis.specs.openapi.checks import (
+    ignored_auth,
+    positive_data_acceptance,
+    use_after_free,
+)
 
-from tests.fuzz.conftest import Seeded
+from tests.fuzz.conftest import Seeded, load_schema
 
 _CURSOR = "opaque cursors: a schema-valid string is not a cursor this API issued"
 _IF_MATCH = "If-Match is a string in the schema; a stale version is 412, by contract"
@@ -52,13 +64,42 @@ POSITIVE_DATA_RULES = {
 }
 """Operations where "schema-valid data is accepted" is not checked, and why: the
 schema cannot say every rule the domain enforces, so there the check reports
-rules, not bugs. Every other check — no 5xx, response schema, documented status
-codes and content types, negative data rejected, missing auth refused, … — runs
-on every operation, and this one too on every operation not listed."""
+rules, not bugs."""
+
+_DELISTED = "DELETE /stocks/{stock_id} delists: the stock stays, for history, by contract"
+KEPT_AFTER_DELETE = {
+    "GET /api/v1/stocks/{stock_id}": _DELISTED,
+    "PATCH /api/v1/stocks/{stock_id}": _DELISTED,
+    "GET /api/v1/stocks/{stock_id}/prices": _DELISTED,
+    "GET /api/v1/stocks/{stock_id}/splits": _DELISTED,
+}
+"""Operations where "a deleted resource is gone" (``use_after_free``) is not checked,
+and why. Every other check — no 5xx, response schema, documented status codes and
+content types, negative data rejected, missing and forged credentials refused, one
+user's objects kept from the other, … — runs on every operation, and these two too
+on every operation not listed."""
 
 
-def _unchecked(label: str) -> list[Any]:
-    return [positive_data_acceptance] if label in POSITIVE_DATA_RULES else []
+def _unchecked(label: str, enforced: set[str]) -> list[Any]:
+    """The checks not run on an operation: see above; and ``ignored_auth`` once the
+    operation has refused a request sent without credentials and one with forged ones
+    — once a run, as schemathesis's own runner does."""
+    rules = [
+        check
+        for check, listed in (
+            (positive_data_acceptance, POSITIVE_DATA_RULES),
+            (use_after_free, KEPT_AFTER_DELETE),
+        )
+        if label in listed
+    ]
+    return [*rules, ignored_auth] if label in enforced else rules
+
+
+def _passed(case: schemathesis.Case, status_code: int, enforced: set[str]) -> None:
+    """Note that ``case`` passed every check: if it succeeded, ``ignored_auth`` sent it
+    again without credentials and with forged ones, and both were refused."""
+    if 200 <= status_code < 300:
+        enforced.add(case.operation.label)
 
 
 BOUNDED = settings(
@@ -70,11 +111,9 @@ BOUNDED = settings(
     print_blob=False,
 )
 
+SCENARIOS = settings(BOUNDED, stateful_step_count=10)
+
 _PARAMETER = re.compile(r"\{([^}]+)\}")
-
-
-class Item(BaseModel):
-    name: str
 
 
 def _variants(path: str, ids: dict[str, str]) -> dict[str, dict[str, Any]]:
@@ -91,65 +130,167 @@ def _variants(path: str, ids: dict[str, str]) -> dict[str, dict[str, Any]]:
     return variants
 
 
-def _runner(operation: Any, options: dict[str, Any], headers: dict[str, str]) -> Callable[[], None]:
-    excluded = _unchecked(operation.label)
-
+def _runner(operation: Any, options: dict[str, Any], enforced: set[str]) -> Callable[[], None]:
     @BOUNDED
     @given(case=operation.as_strategy(**options))
     def run(case: schemathesis.Case) -> None:
-        case.call_and_validate(headers=headers, excluded_checks=excluded)
+        excluded = _unchecked(operation.label, enforced)
+        _passed(case, case.call_and_validate(excluded_checks=excluded).status_code, enforced)
 
     return run
 
 
-def fuzz(
-    schema: schemathesis.BaseSchema, headers: dict[str, str], ids: dict[str, str]
-) -> dict[str, str]:
-    """Every failure schemathesis finds, by operation and variant."""
+def _scenarios(
+    schema: schemathesis.BaseSchema, enforced: set[str]
+) -> tuple[dict[str, str], set[tuple[str, str]]]:
+    """Stateful scenarios: the first failure of each operation (a failure does not end
+    them), and which operations were sent as which user, the checks' requests included."""
     failures: dict[str, str] = {}
+    sent_as: set[tuple[str, str]] = set()
+
+    class Scenarios(schema.as_state_machine()):  # type: ignore[misc]
+        def validate_response(
+            self,
+            response: schemathesis.Response,
+            case: schemathesis.Case,
+            additional_checks: list[Any] | None = None,
+            **kwargs: Any,
+        ) -> None:
+            try:
+                case.validate_response(
+                    response,
+                    additional_checks=additional_checks,
+                    excluded_checks=_unchecked(case.operation.label, enforced),
+                    transport_kwargs=kwargs or None,
+                    # The scenario so far: who created what is read now.
+                    recorder=self.recorder,
+                )
+            except (Exception, BaseExceptionGroup) as error:
+                failures.setdefault(f"{case.operation.label} [stateful]", str(error)[:3000])
+            else:
+                _passed(case, response.status_code, enforced)
+
+        def teardown(self) -> None:
+            sent_as.update(
+                (case.operation.label, case.auth_identity)
+                for case in self.recorder.find_all_cases()
+                if case.auth_identity is not None
+            )
+
+    # Hypothesis replays the start of earlier scenarios; once the API's data has moved on, one
+    # goes differently and Hypothesis calls the run flaky. As in schemathesis's own runner,
+    # that ends the scenarios, and the ones run so far stand.
+    with suppress(Flaky):
+        Scenarios.run(settings=SCENARIOS)
+    return failures, sent_as
+
+
+def fuzz(
+    schema: schemathesis.BaseSchema, ids: dict[str, str]
+) -> tuple[dict[str, str], set[tuple[str, str]]]:
+    """Every failure schemathesis finds, by operation and variant; and which operations
+    the scenarios sent as which user."""
+    failures: dict[str, str] = {}
+    enforced: set[str] = set()
     for operation in [result.ok() for result in schema.get_all_operations()]:
         for variant, options in _variants(operation.path, ids).items():
             try:
-                _runner(operation, options, headers)()
+                _runner(operation, options, enforced)()
             except Unsatisfiable:
                 # Nothing to get wrong: no parameter or body to break (negative mode only).
                 assert variant == "negative", f"{operation.label} [{variant}]: no case generated"
             except (Exception, BaseExceptionGroup) as error:
                 failures[f"{operation.label} [{variant}]"] = str(error)[:3000]
-    return failures
+    scenario_failures, sent_as = _scenarios(schema, enforced)
+    return failures | scenario_failures, sent_as
 
 
 def test_api_conforms_to_its_schema(api_schema: schemathesis.BaseSchema, seeded: Seeded) -> None:
     assert len(list(api_schema.get_all_operations())) >= 25, "is /openapi.json complete?"
-    failures = fuzz(api_schema, {"Authorization": f"Bearer {seeded.owner_token}"}, seeded.ids)
+    failures, sent_as = fuzz(api_schema, seeded.ids)
     assert not failures, "\n\n".join(f"{key}:\n{value}" for key, value in failures.items())
+    # object_level_authorization had the owner's reads of its own portfolios to replay.
+    replayed = {label for label, user in sent_as if user == "intruder"}
+    assert any(label.startswith("GET /api/v1/portfolios/{portfolio_id}") for label in replayed), (
+        f"no read of the owner's portfolios was replayed as the intruder: {sorted(replayed)}"
+    )
 
 
-def test_the_fuzzing_catches_what_it_must() -> None:
-    """The same run on a deliberately broken app: each breakage is reported."""
+class NewThing(BaseModel):
+    name: str
+
+
+class Thing(NewThing):
+    id: int
+
+
+TOKENS = {"alice": "alice-token", "bob": "bob-token"}
+_BEARER = OAuth2PasswordBearer(tokenUrl="/token")
+
+
+def _user(token: Annotated[str, Depends(_BEARER)]) -> str:
+    for name, known in TOKENS.items():
+        if token == known:
+            return name
+    raise HTTPException(401)
+
+
+User = Annotated[str, Depends(_user)]
+AnyoneMaybe = Annotated[str | None, Depends(OAuth2PasswordBearer("/token", auto_error=False))]
+
+
+def test_the_fuzzing_catches_what_it_must(tmp_path: Path) -> None:
+    """The same run on a deliberately broken app, as two users: each breakage is reported."""
     broken = FastAPI()
+    things: dict[int, Thing] = {}
+
+    @broken.post(
+        "/things",
+        status_code=201,
+        responses={400: {"description": "not JSON"}, 401: {"description": "no user"}},
+    )
+    async def create_thing(body: NewThing, _: User) -> Thing:
+        thing = Thing(id=len(things) + 1, name=body.name)
+        things[thing.id] = thing
+        return thing
+
+    @broken.get(
+        "/things/{thing_id}",
+        responses={401: {"description": "no user"}, 404: {"description": "no thing"}},
+    )
+    async def read_anyones_thing(thing_id: int, _: User) -> Thing:
+        if thing_id not in things:
+            raise HTTPException(404)
+        return things[thing_id]
+
+    @broken.get("/ignores-auth", responses={401: {"description": "no user"}})
+    async def ignores_auth(_: AnyoneMaybe) -> NewThing:
+        return NewThing(name="anyone's")
 
     @broken.get("/undocumented-status", responses={404: {"description": "missing"}})
     async def undocumented_status() -> Response:
         return Response(status_code=418)
 
     @broken.get("/wrong-shape")
-    async def wrong_shape() -> Item:
+    async def wrong_shape() -> NewThing:
         return JSONResponse({"name": 1})  # type: ignore[return-value]
 
     @broken.get("/server-error")
-    async def server_error() -> Item:
+    async def server_error() -> NewThing:
         raise RuntimeError("boom")
 
     @broken.get("/fine")
-    async def fine() -> Item:
-        return Item(name="ok")
+    async def fine() -> NewThing:
+        return NewThing(name="ok")
 
-    failures = fuzz(schemathesis.openapi.from_asgi("/openapi.json", broken), {}, {})
+    failures, _ = fuzz(load_schema(broken, TOKENS, tmp_path), {})
     assert set(failures) == {
         "GET /undocumented-status [positive]",
         "GET /wrong-shape [positive]",
         "GET /server-error [positive]",
+        "GET /ignores-auth [positive]",
+        "GET /ignores-auth [negative]",
+        "GET /things/{thing_id} [stateful]",
     }
     assert "Undocumented status code" in failures["GET /undocumented-status [positive]"]
     assert "Response violates schema" in failures["GET /wrong-shape [positive]"]
@@ -157,8 +298,14 @@ def test_the_fuzzing_catches_what_it_must() -> None:
     assert any(
         word in failures["GET /server-error [positive]"] for word in ("Server error", "boom")
     )
+    for variant in ("positive", "negative"):
+        reported = failures[f"GET /ignores-auth [{variant}]"]
+        assert "API accepts requests without authentication" in reported
+    reported = failures["GET /things/{thing_id} [stateful]"]
+    assert "`bob` received the `Thing` that `alice` owns" in reported
 
 
 def test_every_listed_exception_is_a_real_operation(api_schema: schemathesis.BaseSchema) -> None:
     labels = {result.ok().label for result in api_schema.get_all_operations()}
     assert set(POSITIVE_DATA_RULES) <= labels, "stale entries in POSITIVE_DATA_RULES"
+    assert set(KEPT_AFTER_DELETE) <= labels, "stale entries in KEPT_AFTER_DELETE"

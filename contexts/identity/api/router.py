@@ -55,8 +55,10 @@ def build_identity_router(
     )
     async def issue_token(
         request: Request,
-        username: Annotated[NoNulText, Form(max_length=254, description="Your email.")],
-        password: Annotated[str, Form(max_length=1024)],
+        username: Annotated[
+            NoNulText, Form(min_length=1, max_length=254, description="Your email.")
+        ],
+        password: Annotated[str, Form(min_length=1, max_length=1024)],
     ) -> TokenOut:
         client = request.client.host if request.client else "unknown"
         token = await accounts.log_in(username, password, client)
