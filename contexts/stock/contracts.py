@@ -6,6 +6,7 @@ its integration events, and the ``StockCatalog`` query port with its DTOs.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -85,6 +86,14 @@ class StockInfo:
 
 
 @dataclass(frozen=True)
+class StockQuote:
+    """A stock with its latest close (None: it has never been priced)."""
+
+    info: StockInfo
+    latest: ClosingPrice | None
+
+
+@dataclass(frozen=True)
 class SplitInfo:
     split_id: UUID
     effective_date: date
@@ -98,6 +107,24 @@ class ClosingPrice:
     close: Decimal
 
 
+@dataclass(frozen=True)
+class CloseSeries:
+    """A stock's closes over a period, as traded, in a compact form for bulk arithmetic.
+
+    ``dates`` and ``closes`` run in parallel, ascending by date: ``dates`` holds
+    each close's day as ``date.toordinal()``, ``closes`` its value as the nearest
+    float (``float(close)``). ``opening`` is the latest close on or before the
+    period's first day, exact, and then the series' first close (None when the
+    stock has none by then); ``closing`` is the latest close on or before the
+    period's last day, exact, and the series' last close.
+    """
+
+    dates: array[int]
+    closes: array[float]
+    opening: ClosingPrice | None
+    closing: ClosingPrice
+
+
 class StockCatalog(Protocol):
     """What other contexts may ask of the stock catalog."""
 
@@ -107,6 +134,11 @@ class StockCatalog(Protocol):
 
     async def get_stocks_by_symbol(self, symbols: Sequence[str]) -> dict[str, StockInfo]:
         """The known stocks among ``symbols`` (case-insensitive), keyed by upper-cased symbol."""
+        ...
+
+    async def get_quotes(self, stock_ids: Sequence[UUID]) -> dict[UUID, StockQuote]:
+        """The known stocks among ``stock_ids`` (delisted included), each with its latest
+        close, in one read: what ``get_stocks`` and ``get_latest_closes`` answer together."""
         ...
 
     async def get_splits(self, stock_ids: Sequence[UUID]) -> dict[UUID, list[SplitInfo]]:
@@ -123,4 +155,13 @@ class StockCatalog(Protocol):
         self, stock_ids: Sequence[UUID], first: date, last: date
     ) -> dict[UUID, list[ClosingPrice]]:
         """Each stock's closes from ``first`` to ``last`` inclusive, ascending."""
+        ...
+
+    async def get_close_series(
+        self, stock_ids: Sequence[UUID], first: date, last: date
+    ) -> dict[UUID, CloseSeries]:
+        """Each stock's closes from its latest on or before ``first`` to ``last`` inclusive.
+
+        Stocks without a close on or before ``last`` are left out.
+        """
         ...

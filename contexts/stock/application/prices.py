@@ -104,7 +104,9 @@ class PriceService:
                     batch[price.date] = price
             if errors:
                 raise ImportRejected(sorted(errors, key=lambda e: e.line or 0))
-            for stock_id, batch in batches.items():
+            # In id order: each stock's prices are locked while they are written,
+            # so two imports that share stocks take the locks in the same order.
+            for stock_id, batch in sorted(batches.items()):
                 await self._store(uow, stock_id, list(batch.values()))
             await uow.commit()
         return PriceImportResult(recorded=len(rows), stocks=len(batches))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
@@ -9,10 +10,11 @@ from uuid import UUID
 
 from sqlalchemy import String, and_, bindparam, func, select, type_coerce
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from contexts.stock.contracts import ClosingPrice, SplitInfo, StockInfo
+from contexts.stock.contracts import CloseSeries, ClosingPrice, SplitInfo, StockInfo, StockQuote
 from contexts.stock.domain.stock import symbol_key
+from contexts.stock.infrastructure.close_years import read_years
 from contexts.stock.infrastructure.tables import prices, splits, stocks
 
 _STOCK_INFO_COLUMNS = (
@@ -36,6 +38,33 @@ def _info(row: RowMapping) -> StockInfo:
         industry_group=row["industry_group"],
         listed=row["listed"],
     )
+
+
+_latest = prices.alias("latest")
+_QUOTES = (
+    select(
+        *_STOCK_INFO_COLUMNS,
+        # As the driver gives them (SQLite: text), read once below: cheaper than
+        # SQLAlchemy's per-row type processing.
+        type_coerce(prices.c.date, String),
+        type_coerce(prices.c.close, String),
+    )
+    .select_from(
+        stocks.outerjoin(
+            prices,
+            and_(
+                prices.c.stock_id == stocks.c.id,
+                prices.c.date
+                == select(func.max(_latest.c.date))
+                .where(_latest.c.stock_id == stocks.c.id)
+                .scalar_subquery(),
+            ),
+        )
+    )
+    .where(stocks.c.id.in_(bindparam("stock_ids", expanding=True)))
+)
+"""Built once, executed with the ids: each stock by its key, its latest close by an
+index seek (the cost follows the number of stocks, never the length of their history)."""
 
 
 def _as_date(value: date | str) -> date:
@@ -67,6 +96,19 @@ class SqlStockCatalog:
             rows = (await connection.execute(query)).mappings().all()
         return {row["symbol"]: _info(row) for row in rows}
 
+    async def get_quotes(self, stock_ids: Sequence[UUID]) -> dict[UUID, StockQuote]:
+        if not stock_ids:
+            return {}
+        async with self._engine.connect() as connection:
+            rows = await connection.execute(_QUOTES, {"stock_ids": list(set(stock_ids))})
+        return {
+            stock_id: StockQuote(
+                StockInfo(stock_id, symbol, name, currency, sector, industry_group, listed),
+                ClosingPrice(_as_date(day), _as_decimal(close)) if day is not None else None,
+            )
+            for stock_id, symbol, name, currency, sector, industry_group, listed, day, close in rows
+        }
+
     async def get_splits(self, stock_ids: Sequence[UUID]) -> dict[UUID, list[SplitInfo]]:
         result: dict[UUID, list[SplitInfo]] = {stock_id: [] for stock_id in stock_ids}
         if not stock_ids:
@@ -94,28 +136,8 @@ class SqlStockCatalog:
     ) -> dict[UUID, ClosingPrice]:
         if not stock_ids:
             return {}
-        # Per stock, an index seek for its latest date, then the price row by its key:
-        # the cost follows the number of stocks, never the length of their history.
-        dated = prices.alias("dated")
-        latest_date = select(func.max(dated.c.date)).where(dated.c.stock_id == stocks.c.id)
-        if on_or_before is not None:
-            latest_date = latest_date.where(dated.c.date <= on_or_before)
-        query = (
-            select(prices.c.stock_id, prices.c.date, prices.c.close)
-            .select_from(
-                stocks.join(
-                    prices,
-                    and_(
-                        prices.c.stock_id == stocks.c.id,
-                        prices.c.date == latest_date.scalar_subquery(),
-                    ),
-                )
-            )
-            .where(stocks.c.id.in_(set(stock_ids)))
-        )
         async with self._engine.connect() as connection:
-            rows = (await connection.execute(query)).all()
-        return {row.stock_id: ClosingPrice(date=row.date, close=row.close) for row in rows}
+            return await _latest_closes(connection, stock_ids, on_or_before)
 
     async def get_closes(
         self, stock_ids: Sequence[UUID], first: date, last: date
@@ -146,3 +168,53 @@ class SqlStockCatalog:
                         for day, close in rows
                     ]
         return result
+
+    async def get_close_series(
+        self, stock_ids: Sequence[UUID], first: date, last: date
+    ) -> dict[UUID, CloseSeries]:
+        """The packed years of ``stock_close_years``; the exact ends from ``stock_prices``."""
+        if not stock_ids:
+            return {}
+        async with self._engine.connect() as connection:
+            openings = await _latest_closes(connection, stock_ids, first)
+            closings = await _latest_closes(connection, stock_ids, last)
+            if not closings:
+                return {}
+            first_year = min([first.year, *(opening.date.year for opening in openings.values())])
+            packed = await read_years(connection, list(closings), first_year, last.year)
+        result: dict[UUID, CloseSeries] = {}
+        for stock_id, closing in closings.items():
+            dates, closes = packed[stock_id]
+            opening = openings.get(stock_id)
+            begin = bisect_left(dates, (opening.date if opening else first).toordinal())
+            end = bisect_right(dates, last.toordinal())
+            result[stock_id] = CloseSeries(
+                dates=dates[begin:end], closes=closes[begin:end], opening=opening, closing=closing
+            )
+        return result
+
+
+async def _latest_closes(
+    connection: AsyncConnection, stock_ids: Sequence[UUID], on_or_before: date | None
+) -> dict[UUID, ClosingPrice]:
+    # Per stock, an index seek for its latest date, then the price row by its key:
+    # the cost follows the number of stocks, never the length of their history.
+    dated = prices.alias("dated")
+    latest_date = select(func.max(dated.c.date)).where(dated.c.stock_id == stocks.c.id)
+    if on_or_before is not None:
+        latest_date = latest_date.where(dated.c.date <= on_or_before)
+    query = (
+        select(prices.c.stock_id, prices.c.date, prices.c.close)
+        .select_from(
+            stocks.join(
+                prices,
+                and_(
+                    prices.c.stock_id == stocks.c.id,
+                    prices.c.date == latest_date.scalar_subquery(),
+                ),
+            )
+        )
+        .where(stocks.c.id.in_(set(stock_ids)))
+    )
+    rows = (await connection.execute(query)).all()
+    return {row.stock_id: ClosingPrice(date=row.date, close=row.close) for row in rows}

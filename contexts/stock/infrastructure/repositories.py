@@ -15,6 +15,7 @@ from contexts.stock.domain.errors import SymbolTaken
 from contexts.stock.domain.price import DailyPrice
 from contexts.stock.domain.split import Split, SplitAlreadyRecorded
 from contexts.stock.domain.stock import Grade, Stock, StockDetails
+from contexts.stock.infrastructure.close_years import lock_stock_prices, repack_years
 from contexts.stock.infrastructure.tables import prices, splits, stocks
 from shared_kernel.infrastructure.database import conflict_insert
 from shared_kernel.infrastructure.optimistic import ensure_one_row_updated
@@ -117,6 +118,7 @@ class SqlPriceRepository:
         self._connection = connection
 
     async def upsert(self, stock_id: UUID, daily_prices: Sequence[DailyPrice]) -> None:
+        await lock_stock_prices(self._connection, stock_id)
         statement = conflict_insert(self._connection, prices)
         statement = statement.on_conflict_do_update(
             index_elements=[prices.c.stock_id, prices.c.date],
@@ -140,6 +142,7 @@ class SqlPriceRepository:
                 for price in daily_prices
             ],
         )
+        await repack_years(self._connection, stock_id, {price.date.year for price in daily_prices})
 
 
 class SqlSplitRepository:

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Date,
     Index,
     Integer,
+    LargeBinary,
     PrimaryKeyConstraint,
     String,
     Table,
@@ -59,6 +60,22 @@ prices = Table(
     Column("volume", BigInteger, nullable=True),
     PrimaryKeyConstraint("stock_id", "date"),
 )
+
+close_years = Table(
+    "stock_close_years",
+    metadata,
+    Column("stock_id", Uuid, nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("dates", LargeBinary, nullable=False),
+    Column("closes", LargeBinary, nullable=False),
+    PrimaryKeyConstraint("stock_id", "year"),
+)
+"""Read model of ``stock_prices``: each stock's closes of one calendar year, packed.
+
+``dates``: little-endian int32 ``date.toordinal()`` values, ascending; ``closes``:
+little-endian float64 ``float(close)`` values in the same order. Rewritten from
+``stock_prices`` in the same transaction as every price write, so it never lags.
+"""
 
 splits = Table(
     "stock_splits",
