@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import Table, and_, func, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared_kernel.application.clock import Clock
@@ -41,7 +41,7 @@ IMMEDIATE_DELIVERY_GRACE = timedelta(seconds=10)
 CLAIM_LEASE = timedelta(seconds=60)
 """How long a claimed event is left to its claimer before others may retry it."""
 MAX_BACKOFF_SECONDS = 300
-ID_CHUNK = 1000
+ID_CHUNK = 5000
 """Event ids per IN list: a driver caps the parameters of one statement (asyncpg 32,767)."""
 DELIVERED_RETENTION = timedelta(days=7)
 PURGE_INTERVAL = timedelta(hours=1)
@@ -58,6 +58,16 @@ class Outbox:
     def __init__(self, table: Table, codec: EventCodec) -> None:
         self.table = table
         self._codec = codec
+        # Run after every delivery: built once, so that its compiled form is cached.
+        self._mark_delivered = (
+            update(table)
+            .where(table.c.event_id.in_(bindparam("event_ids", expanding=True)))
+            .values(
+                delivered_at=bindparam("delivered_at"),
+                attempts=table.c.attempts + 1,
+                last_error=None,
+            )
+        )
 
     async def add(
         self,
@@ -127,13 +137,11 @@ class Outbox:
     async def mark_delivered(
         self, engine: AsyncEngine, event_ids: Sequence[UUID], now: datetime
     ) -> None:
-        t = self.table
         async with write_transaction(engine) as connection:
             for start in range(0, len(event_ids), ID_CHUNK):
                 await connection.execute(
-                    update(t)
-                    .where(t.c.event_id.in_(event_ids[start : start + ID_CHUNK]))
-                    .values(delivered_at=now, attempts=t.c.attempts + 1, last_error=None)
+                    self._mark_delivered,
+                    {"event_ids": list(event_ids[start : start + ID_CHUNK]), "delivered_at": now},
                 )
             await connection.commit()
 
@@ -172,6 +180,59 @@ class Outbox:
             await connection.commit()
 
 
+class _DeliveryLine:
+    """Calls that deliver one outbox's events, taking turns on one event loop.
+
+    A call that finds the line idle delivers at once; otherwise it waits. When
+    a batch ends, the first waiting call takes every waiting call's events as
+    the next batch, and the others are told theirs are out.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self._busy = False
+        self._waiting: list[tuple[Sequence[IntegrationEvent], asyncio.Future[bool]]] = []
+
+    async def deliver(
+        self,
+        events: Sequence[IntegrationEvent],
+        send: Callable[[Sequence[Sequence[IntegrationEvent]]], Awaitable[None]],
+    ) -> None:
+        if self._busy:
+            turn: asyncio.Future[bool] = self.loop.create_future()
+            self._waiting.append((events, turn))
+            if not await turn:  # another call delivered them
+                return
+        self._busy = True
+        batch, self._waiting = self._waiting, []
+        try:
+            await send([events, *(waiting for waiting, _ in batch)])
+        except Exception as error:
+            for _, turn in batch:
+                if not turn.done():
+                    turn.set_exception(error)
+            raise
+        except BaseException:  # this call was cancelled: the next one takes the batch on
+            self._waiting[:0] = batch
+            raise
+        else:
+            for _, turn in batch:
+                if not turn.done():
+                    turn.set_result(False)
+        finally:
+            self._pass_on()
+
+    def _pass_on(self) -> None:
+        """Wake the first waiting call to deliver the next batch, or go idle."""
+        while self._waiting:
+            if not self._waiting[0][1].done():
+                self._waiting[0][1].set_result(True)
+                self._waiting.pop(0)
+                return
+            self._waiting.pop(0)  # its caller is gone; its events wait for the relay
+        self._busy = False
+
+
 class OutboxRelay:
     """Delivers outbox events: right after a commit, and again until they succeed."""
 
@@ -190,10 +251,33 @@ class OutboxRelay:
         self._clock = clock
         self._poll_interval = poll_interval_seconds
         self._batch_size = batch_size
+        self._lines: dict[Outbox, _DeliveryLine] = {}
 
     async def deliver(self, outbox: Outbox, events: Sequence[IntegrationEvent]) -> None:
-        """Dispatch ``events`` of ``outbox`` and record the outcome of each."""
+        """Dispatch ``events`` of ``outbox`` and record the outcome of each.
+
+        Concurrent deliveries of one outbox go out together (group commit):
+        while one runs, the events of the calls that arrive meanwhile wait, and
+        the first of those calls then delivers them all as one batch — one
+        transaction per subscriber and one outbox update for the lot, instead
+        of one per call. Every call returns once its own events are delivered.
+        """
+        line = self._lines.get(outbox)
+        if line is None or line.loop is not asyncio.get_running_loop():
+            line = self._lines[outbox] = _DeliveryLine(asyncio.get_running_loop())
+        await line.deliver(events, lambda batch: self._deliver_batch(outbox, batch))
+
+    async def _deliver_batch(
+        self, outbox: Outbox, calls: Sequence[Sequence[IntegrationEvent]]
+    ) -> None:
+        events = [event for call in calls for event in call]
         failures = await self._bus.dispatch(events)
+        if failures and len(calls) > 1:
+            # One call's bad event must not hold back the others': each call again on its
+            # own (the subscribers that took the batch skip it through their inbox).
+            failures = {}
+            for call in calls:
+                failures |= await self._bus.dispatch(call)
         for event_id, errors in failures.items():
             await outbox.mark_failed(self._engine, event_id, "; ".join(errors), self._clock.now())
         delivered = [event.event_id for event in events if event.event_id not in failures]

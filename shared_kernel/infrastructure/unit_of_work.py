@@ -21,9 +21,6 @@ from shared_kernel.infrastructure.outbox import Outbox, OutboxRelay
 
 logger = logging.getLogger(__name__)
 
-CLAIM_CHUNK = 500
-"""Inbox rows claimed per statement (SQLite caps the parameters of one statement)."""
-
 
 class SqlUnitOfWork:
     """Base of each context's unit of work.
@@ -83,23 +80,25 @@ class SqlUnitOfWork:
         self._events.append(event)
 
     async def claim_events(self, event_ids: Sequence[UUID], subscriber_name: str) -> set[UUID]:
-        now = self._clock.now()
-        claimed: set[UUID] = set()
         unique = list(dict.fromkeys(event_ids))
-        for start in range(0, len(unique), CLAIM_CHUNK):
-            statement = (
-                conflict_insert(self.connection, self.inbox_table)
-                .values(
-                    [
-                        {"event_id": event_id, "subscriber": subscriber_name, "processed_at": now}
-                        for event_id in unique[start : start + CLAIM_CHUNK]
-                    ]
-                )
-                .on_conflict_do_nothing()
-                .returning(self.inbox_table.c.event_id)
-            )
-            claimed.update((await self.connection.execute(statement)).scalars())
-        return claimed
+        if not unique:
+            return set()
+        now = self._clock.now()
+        claim = (
+            conflict_insert(self.connection, self.inbox_table)
+            .on_conflict_do_nothing()
+            .returning(self.inbox_table.c.event_id)
+        )
+        # One statement with a row of parameters per event: SQLAlchemy sends it as
+        # multi-row INSERTs of a bounded size (its "insertmanyvalues"), compiled once.
+        rows = await self.connection.execute(
+            claim,
+            [
+                {"event_id": event_id, "subscriber": subscriber_name, "processed_at": now}
+                for event_id in unique
+            ],
+        )
+        return set(rows.scalars())
 
     async def commit(self) -> None:
         connection = self.connection

@@ -67,12 +67,16 @@ class HoldingsOut(ResponseBody):
 
     @classmethod
     def of(cls, report: HoldingsReport) -> HoldingsOut:
-        return cls(
-            portfolio_id=report.portfolio_id,
-            currency=report.currency,
-            cost_basis_method=report.method.value,
-            holdings=[HoldingOut.model_validate(line) for line in report.holdings],
-            totals=HoldingsTotalsOut.model_validate(report.totals),
+        # One validation of the whole body (its lines read from their attributes), not
+        # one per line: the router returns this model, which is then only serialized.
+        return cls.model_validate(
+            {
+                "portfolio_id": report.portfolio_id,
+                "currency": report.currency,
+                "cost_basis_method": report.method.value,
+                "holdings": report.holdings,
+                "totals": report.totals,
+            }
         )
 
 
@@ -89,10 +93,8 @@ class AllocationOut(ResponseBody):
 
     @classmethod
     def of(cls, report: AllocationReport) -> AllocationOut:
-        return cls(
-            by=report.by.value,
-            items=[AllocationItemOut.model_validate(item) for item in report.items],
-            unpriced=report.unpriced,
+        return cls.model_validate(
+            {"by": report.by.value, "items": report.items, "unpriced": report.unpriced}
         )
 
 

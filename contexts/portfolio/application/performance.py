@@ -43,9 +43,12 @@ significant digits. Most of the run time of a large report is reading the
 closes: ``float(Decimal)`` costs ~0.2 µs a close (CPython formats and parses a
 string), ~0.3 s for 1.5 million, and no other conversion of a Decimal is faster
 (``as_integer_ratio``, scaling to an int, bulk string parsing: all measured
-slower or no better). So the closes are read in place from the caller's objects
-(:class:`DailyClose`), one C-level pass for the dates and one for the prices,
-with no per-close copy on either side.
+slower or no better). So the stock catalog hands the closes over already
+converted (:class:`CloseSeries`: date ordinals and float closes as machine
+arrays, packed when the prices were written), with the exact close only where
+an exact value is needed: the latest on or before start, and on or before end.
+Closes given as objects (:class:`DailyClose`) are converted here, one C-level
+pass for the dates and one for the prices.
 """
 
 from __future__ import annotations
@@ -72,6 +75,7 @@ from contexts.portfolio.domain.position import (
     fraction_to_decimal,
     replay_order,
 )
+from contexts.stock.contracts import CloseSeries
 
 RETURN_PLACES = 10
 """Decimal places of every return in a report."""
@@ -112,12 +116,14 @@ class StockHistory:
     ``entries``: the position's BUY, SELL and DIVIDEND entries (FEE entries are
     ignored), in any order. ``closes``: the stock's daily closes, ascending by
     date, possibly empty or sparse; only those from the latest on or before the
-    period's start to its end are read.
+    period's start to its end are read. Either as objects, or as the stock
+    catalog's :class:`CloseSeries` for the period, read as arrays with no
+    per-close work (what a large report is given).
     """
 
     entries: Sequence[PositionEntry]
     splits: Sequence[SplitEntry]
-    closes: Sequence[DailyClose]
+    closes: Sequence[DailyClose] | CloseSeries
 
 
 @dataclass(frozen=True)
@@ -257,7 +263,7 @@ class _StockValuation:
         last_day = day_count - 1
         axis: DayArray = np.arange(day_count, dtype=np.int64)
         splits = _SplitCalendar(history.splits, start, last_day)
-        closes = _Closes(history.closes, start, last_day)
+        closes = _Closes.of(history.closes, start, last_day)
 
         count = len(history.entries)
         entries: ObjectArray = np.fromiter(history.entries, dtype=object, count=count)
@@ -279,8 +285,8 @@ class _StockValuation:
         fallback = trade_days < closes.first_day
         self.last_trades = _latest_trade_by_day(trade_days[fallback], entries[trades[fallback]])
         self.values: FloatArray = quantity.on_days(axis) * self._prices(axis, closes)
-        self.start_value = quantity.exact_on(0) * self._exact_price(closes, 0)
-        self.end_value = quantity.exact_on(last_day) * self._exact_price(closes, last_day)
+        self.start_value = quantity.exact_on(0) * self._exact_price(closes.at_start, 0)
+        self.end_value = quantity.exact_on(last_day) * self._exact_price(closes.at_end, last_day)
 
     @staticmethod
     def _record_flows(
@@ -312,11 +318,9 @@ class _StockValuation:
     def _prices(self, axis: DayArray, closes: _Closes) -> FloatArray:
         """Price on every day, as traded; 0 where there is none (nothing is held)."""
         price = np.zeros(len(axis))
-        priced_from = len(axis)
-        if len(closes.days):
-            at = np.searchsorted(closes.days, axis, side="right") - 1
-            priced_from = int(np.searchsorted(at, 0))
-            price[priced_from:] = closes.prices[at[priced_from:]]
+        at = closes.latest_by_day(len(axis))
+        priced_from = int(np.searchsorted(at, 0))
+        price[priced_from:] = closes.prices[at[priced_from:]]
         if priced_from and self.last_trades:
             trade_days = np.array(list(self.last_trades), dtype=np.int64)
             trade_prices = np.array([_trade_price(trade) for trade in self.last_trades.values()])
@@ -325,8 +329,8 @@ class _StockValuation:
             price[:priced_from][traded] = trade_prices[at[traded]]
         return price
 
-    def _exact_price(self, closes: _Closes, day: int) -> Fraction:
-        close = closes.exact_on(day)
+    def _exact_price(self, close: Decimal | None, day: int) -> Fraction:
+        """``close`` (the latest close on or before ``day``), else the latest trade price."""
         if close is not None:
             return Fraction(close)
         trade_days = [trade_day for trade_day in self.last_trades if trade_day <= day]
@@ -369,30 +373,61 @@ class _SplitCalendar:
 class _Closes:
     """The closes that matter for the period: the latest on or before start, and those up to end.
 
-    Read in place from the caller's objects: one C-level pass each for the
-    dates and for the float prices; the exact Decimal is looked up only for the
-    days that need it (start and end).
+    ``days`` are day indices (day 0 = start), ``prices`` the closes as floats;
+    the exact Decimal is kept only for the days that need it: the latest close
+    on or before start (``at_start``) and on or before end (``at_end``).
     """
 
-    def __init__(self, closes: Sequence[DailyClose], start: date, last_day: int) -> None:
+    def __init__(
+        self, days: DayArray, prices: FloatArray, at_start: Decimal | None, at_end: Decimal | None
+    ) -> None:
+        if len(days) > 1 and bool(np.any(days[1:] < days[:-1])):
+            raise ValueError("closes must be in ascending date order")
+        self.days = days
+        self.prices = prices
+        self.at_start = at_start
+        self.at_end = at_end
+        self.first_day = int(days[0]) if len(days) else _NO_DAY
+
+    def latest_by_day(self, day_count: int) -> DayArray:
+        """The index of the latest close on or before each day, −1 before the first.
+
+        A forward fill in one pass over the days: several times faster than a
+        binary search per day. Each close is placed on its day (the one on or
+        before start on day 0; of closes on one day, the last), then carried on.
+        """
+        latest = np.full(day_count, -1, dtype=np.int64)
+        last_of_day = np.ones(len(self.days), dtype=np.bool_)
+        last_of_day[:-1] = self.days[1:] != self.days[:-1]
+        latest[np.maximum(self.days[last_of_day], 0)] = np.flatnonzero(last_of_day)
+        filled: DayArray = np.maximum.accumulate(latest)
+        return filled
+
+    @classmethod
+    def of(cls, closes: Sequence[DailyClose] | CloseSeries, start: date, last_day: int) -> _Closes:
+        if isinstance(closes, CloseSeries):
+            return cls._of_series(closes, start, last_day)
         end = start + timedelta(days=last_day)
         first = max(bisect_right(closes, start, key=_DATE) - 1, 0)
         window = closes[first : bisect_right(closes, end, key=_DATE)]
         count = len(window)
         ordinals = np.fromiter(map(date.toordinal, map(_DATE, window)), np.int64, count)
-        self.days: DayArray = ordinals - start.toordinal()
-        if count > 1 and bool(np.any(self.days[1:] < self.days[:-1])):
-            raise ValueError("closes must be in ascending date order")
-        self.prices: FloatArray = np.fromiter(map(float, map(_CLOSE, window)), float, count)
-        self.window = window
-        self.first_day = int(self.days[0]) if count else _NO_DAY
+        prices = np.fromiter(map(float, map(_CLOSE, window)), float, count)
+        at_start = window[0].close if count and window[0].date <= start else None
+        at_end = window[-1].close if count else None
+        return cls(ordinals - start.toordinal(), prices, at_start, at_end)
 
-    def exact_on(self, day: int) -> Decimal | None:
-        """The latest close on or before ``day``, exact."""
-        at = int(np.searchsorted(self.days, day, side="right")) - 1
-        if at < 0:
-            return None
-        return self.window[at].close
+    @classmethod
+    def _of_series(cls, series: CloseSeries, start: date, last_day: int) -> _Closes:
+        """The catalog's arrays as they are: no per-close work at all."""
+        days = np.asarray(series.dates, dtype=np.int64) - start.toordinal()
+        if not len(days) or days[-1] > last_day or (len(days) > 1 and days[1] <= 0):
+            raise ValueError(
+                "a close series must run from the latest close on or before start "
+                "to the latest on or before end"
+            )
+        at_start = series.opening.close if series.opening is not None else None
+        return cls(days, np.asarray(series.closes), at_start, series.closing.close)
 
 
 class _QuantitySteps:

@@ -12,7 +12,6 @@ from uuid import UUID
 from contexts.portfolio.domain.position import (
     CostBasisMethod,
     PositionEntry,
-    PositionState,
     SplitEntry,
 )
 from contexts.portfolio.domain.repositories import PortfolioRepository
@@ -44,6 +43,18 @@ class PortfolioReader(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class StoredCopies:
+    """What storing a batch of transaction copies changed."""
+
+    cash: dict[UUID, Decimal]
+    """By portfolio, the change in the cash balance."""
+    live: list[TransactionData]
+    """The copies that are new and live."""
+    voided: set[UUID]
+    """The copies that were live and are voided now."""
+
+
 class ProjectionStore(Protocol):
     """The holdings projection's tables, inside a unit of work."""
 
@@ -54,11 +65,9 @@ class ProjectionStore(Protocol):
         """
         ...
 
-    async def store_transactions(
-        self, transactions: Sequence[TransactionData]
-    ) -> dict[UUID, Decimal]:
+    async def store_transactions(self, transactions: Sequence[TransactionData]) -> StoredCopies:
         """Keep the copies of the transactions (a voided one stays voided);
-        return, by portfolio, what that changes in the cash balance."""
+        return what that changes."""
         ...
 
     async def store_split(self, stock_id: UUID, split: SplitInfo) -> None:
@@ -69,21 +78,29 @@ class ProjectionStore(Protocol):
         """The portfolios with any transaction in the stock."""
         ...
 
-    async def lock_positions(self, positions: Sequence[tuple[UUID, UUID]]) -> None:
-        """Hold the positions until the unit of work ends, so that two replays
-        of one position cannot interleave (``positions`` sorted)."""
+    async def lock_holdings(
+        self, positions: Sequence[tuple[UUID, UUID]]
+    ) -> dict[tuple[UUID, UUID], StoredHolding | None]:
+        """Hold the positions until the unit of work ends, so that two updates
+        of one position cannot interleave (``positions`` sorted); return their
+        stored holdings (None: the position has no live transaction)."""
         ...
 
-    async def position_entries(self, portfolio_id: UUID, stock_id: UUID) -> list[PositionEntry]:
-        """The position's live copied transactions."""
+    async def position_entries(
+        self, positions: Sequence[tuple[UUID, UUID]]
+    ) -> dict[tuple[UUID, UUID], list[PositionEntry]]:
+        """The positions' live copied transactions (a position without any is left out)."""
         ...
 
-    async def splits_of(self, stock_id: UUID) -> list[SplitEntry]: ...
+    async def splits_of(self, stock_ids: Sequence[UUID]) -> dict[UUID, list[SplitEntry]]:
+        """The stocks' copied splits (a stock without any is left out)."""
+        ...
 
-    async def save_holding(
-        self, portfolio_id: UUID, stock_id: UUID, state: PositionState | None
+    async def save_holdings(
+        self, holdings: Sequence[StoredHolding], emptied: Sequence[tuple[UUID, UUID]]
     ) -> None:
-        """Store the replayed position (None: it has no transactions left)."""
+        """Store the holdings of locked positions, and drop those of the ``emptied``
+        ones (no live transaction left)."""
         ...
 
     async def add_cash(self, portfolio_id: UUID, delta: Decimal) -> None: ...
@@ -99,6 +116,18 @@ class PortfolioUnitOfWork(UnitOfWork, Protocol):
 
 
 PortfolioUnitOfWorkFactory = Callable[[], PortfolioUnitOfWork]
+
+
+@dataclass(frozen=True)
+class StoredHolding:
+    """A position's holding as the projection keeps it."""
+
+    portfolio_id: UUID
+    figures: HoldingFigures
+    first_transaction_at: datetime
+    last_entry: tuple[datetime, datetime, UUID] | None
+    """The replay order (executed_at, recorded_at, id) of the last transaction it
+    reflects; None when not known (a holding stored before that was kept)."""
 
 
 @dataclass(frozen=True)
@@ -126,7 +155,22 @@ class HoldingFigures:
         return self.average_realized_gain
 
 
+@dataclass(frozen=True)
+class OwnedHoldings:
+    """What a holdings report reads of its own context, at one moment."""
+
+    currency: str
+    """The portfolio's."""
+    figures: list[HoldingFigures]
+    cash_balance: Decimal
+
+
 class ProjectionReader(Protocol):
+    async def owned_holdings(self, portfolio_id: UUID, owner_id: UUID) -> OwnedHoldings | None:
+        """The owner's portfolio's currency, stored holdings and cash balance, in one
+        read; None when the portfolio is missing or someone else's."""
+        ...
+
     async def holdings(self, portfolio_id: UUID) -> list[HoldingFigures]: ...
 
     async def cash_balance(self, portfolio_id: UUID) -> Decimal: ...

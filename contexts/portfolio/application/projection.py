@@ -11,8 +11,10 @@ is voided), so it is right whatever order events arrive in, and how often.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
+from fractions import Fraction
 from uuid import UUID
 
 from contexts.portfolio.application.ports import (
@@ -20,12 +22,18 @@ from contexts.portfolio.application.ports import (
     PortfolioUnitOfWorkFactory,
     ProjectionReader,
     ProjectionStore,
+    StoredCopies,
+    StoredHolding,
 )
 from contexts.portfolio.domain.cash import CashEntry, CashKind, cash_balance
 from contexts.portfolio.domain.position import (
+    SIGNIFICANT_DIGITS,
     EntryKind,
     PositionEntry,
+    PositionState,
     SplitEntry,
+    fraction_to_decimal,
+    replay_order,
     replay_position,
 )
 from contexts.stock.contracts import SplitInfo, StockCatalog, StockSplitRecorded
@@ -95,7 +103,6 @@ class HoldingsProjector:
                 sorted({data.portfolio_id for data in transactions}), exclusive=False
             )
             transactions = [data for data in transactions if data.portfolio_id in open_portfolios]
-            cash = await store.store_transactions(transactions)
             touched: set[Position] = {
                 (data.portfolio_id, data.stock_id)
                 for data in transactions
@@ -109,10 +116,19 @@ class HoldingsProjector:
                     await store.store_split(event.stock_id, split)
                     holders = await store.portfolios_holding(event.stock_id)
                     touched |= {(portfolio_id, event.stock_id) for portfolio_id in holders}
-            await _replay(store, touched)
-            for portfolio_id in sorted(cash):
-                if cash[portfolio_id]:
-                    await store.add_cash(portfolio_id, cash[portfolio_id])
+            split_positions = set(touched) - {
+                (data.portfolio_id, data.stock_id) for data in transactions if data.stock_id
+            }
+            positions = sorted(touched)
+            stored = await store.lock_holdings(positions)
+            copies = await store.store_transactions(transactions)
+            changed = {
+                (data.portfolio_id, data.stock_id)
+                for data in transactions
+                if data.stock_id is not None and data.transaction_id in copies.voided
+            }
+            await _update_holdings(store, positions, stored, copies, changed | split_positions)
+            await _add_cash(store, copies.cash)
             await uow.commit()
 
     async def rebuild(self, portfolio_id: UUID, history: TransactionHistory) -> None:
@@ -132,9 +148,11 @@ class HoldingsProjector:
             for stock_id, stock_splits in splits.items():
                 for split in stock_splits:
                     await store.store_split(stock_id, split)
-            cash = await store.store_transactions(transactions)
-            await _replay(store, {(portfolio_id, s) for s in _stock_ids(transactions)})
-            await store.add_cash(portfolio_id, cash.get(portfolio_id, Decimal(0)))
+            positions = [(portfolio_id, stock_id) for stock_id in _stock_ids(transactions)]
+            await store.lock_holdings(positions)  # forgotten: they hold nothing now
+            copies = await store.store_transactions(transactions)
+            await _update_holdings(store, positions, dict.fromkeys(positions), copies, set())
+            await store.add_cash(portfolio_id, copies.cash.get(portfolio_id, Decimal(0)))
             await uow.commit()
 
     async def differences(self, portfolio_id: UUID, history: TransactionHistory) -> list[str]:
@@ -147,13 +165,15 @@ class HoldingsProjector:
             if entry is not None and data.stock_id is not None:
                 entries[data.stock_id].append(entry)
         expected = {
-            stock_id: _figures(
+            stock_id: _holding_figures(
                 stock_id,
-                stock_entries,
-                [
-                    SplitEntry(s.effective_date, s.numerator, s.denominator)
-                    for s in splits.get(stock_id, [])
-                ],
+                replay_position(
+                    stock_entries,
+                    [
+                        SplitEntry(s.effective_date, s.numerator, s.denominator)
+                        for s in splits.get(stock_id, [])
+                    ],
+                ),
             )
             for stock_id, stock_entries in entries.items()
         }
@@ -178,10 +198,7 @@ def _stock_ids(transactions: Sequence[TransactionData]) -> list[UUID]:
     return sorted({t.stock_id for t in transactions if t.stock_id is not None})
 
 
-def _figures(
-    stock_id: UUID, entries: Sequence[PositionEntry], splits: Sequence[SplitEntry]
-) -> HoldingFigures:
-    state = replay_position(entries, splits)
+def _holding_figures(stock_id: UUID, state: PositionState) -> HoldingFigures:
     return HoldingFigures(
         stock_id=stock_id,
         quantity=state.quantity,
@@ -195,10 +212,137 @@ def _figures(
     )
 
 
-async def _replay(store: ProjectionStore, positions: set[Position]) -> None:
-    ordered = sorted(positions)
-    await store.lock_positions(ordered)
-    for portfolio_id, stock_id in ordered:
-        entries = await store.position_entries(portfolio_id, stock_id)
-        state = replay_position(entries, await store.splits_of(stock_id)) if entries else None
-        await store.save_holding(portfolio_id, stock_id, state)
+async def _update_holdings(
+    store: ProjectionStore,
+    positions: Sequence[Position],
+    stored: Mapping[Position, StoredHolding | None],
+    copies: StoredCopies,
+    replayed: set[Position],
+) -> None:
+    """Bring the locked positions' holdings up to date with ``copies``, just stored.
+
+    A position is replayed from its whole history where that is needed: in
+    ``replayed`` (a copy voided, a split recorded), or where the new entries do
+    not simply extend the stored holding (``_extended``). A position with no
+    stored holding had no live entry before: its new entries are its history.
+    """
+    added: defaultdict[Position, list[PositionEntry]] = defaultdict(list)
+    for data in copies.live:
+        entry = position_entry(data)
+        if entry is not None and data.stock_id is not None:
+            added[(data.portfolio_id, data.stock_id)].append(entry)
+    splits = await store.splits_of(sorted({stock_id for _, stock_id in positions}))
+    holdings: dict[Position, StoredHolding | None] = {}
+    to_read: list[Position] = []
+    for position in positions:
+        holding = stored.get(position)
+        stock_splits = splits.get(position[1], [])
+        if position in replayed:
+            to_read.append(position)
+        elif holding is None:
+            holdings[position] = _replayed(position, added[position], stock_splits)
+        elif (extended := _extended(holding, added[position], stock_splits)) is not None:
+            holdings[position] = extended
+        else:
+            to_read.append(position)
+    histories = await store.position_entries(to_read) if to_read else {}
+    for position in to_read:
+        holdings[position] = _replayed(
+            position, histories.get(position, []), splits.get(position[1], [])
+        )
+    await store.save_holdings(
+        [holding for holding in holdings.values() if holding is not None],
+        [position for position, holding in holdings.items() if holding is None],
+    )
+
+
+def _replayed(
+    position: Position, entries: Sequence[PositionEntry], splits: Sequence[SplitEntry]
+) -> StoredHolding | None:
+    if not entries:
+        return None
+    state = replay_position(entries, splits)
+    last = max(entries, key=replay_order)
+    assert state.first_transaction_at is not None
+    return StoredHolding(
+        portfolio_id=position[0],
+        figures=_holding_figures(position[1], state),
+        first_transaction_at=state.first_transaction_at,
+        last_entry=replay_order(last),
+    )
+
+
+def _extended(
+    holding: StoredHolding, entries: Sequence[PositionEntry], splits: Sequence[SplitEntry]
+) -> StoredHolding | None:
+    """The holding with ``entries`` added, when that is what a replay would give;
+    None when only a replay can tell.
+
+    It is when every entry comes after the last one the holding reflects, takes
+    no shares away (a BUY onto a position not short, a DIVIDEND, a FEE), comes
+    on or after every split's date, and the figures it adds to are exact (a
+    figure rounded to ``SIGNIFICANT_DIGITS`` is not). Realized gains do not
+    change; sums are taken as fractions, as the replay does.
+    """
+    figures = holding.figures
+    if not entries or holding.last_entry is None or figures.quantity < 0:
+        return None
+    ordered = sorted(entries, key=replay_order)
+    first = ordered[0]
+    if replay_order(first) <= holding.last_entry or any(e.kind is EntryKind.SELL for e in ordered):
+        return None
+    if any(split.effective_date > first.executed_on for split in splits):
+        return None
+    sums = [
+        figures.quantity,
+        figures.fifo_cost_basis,
+        figures.average_cost_basis,
+        figures.dividends,
+        figures.fees,
+        figures.taxes,
+    ]
+    if any(len(value.as_tuple().digits) >= SIGNIFICANT_DIGITS for value in sums):
+        return None
+    quantity, cost_basis, dividends, fees, taxes = (
+        Fraction(figures.quantity),
+        Fraction(figures.fifo_cost_basis),
+        Fraction(figures.dividends),
+        Fraction(figures.fees),
+        Fraction(figures.taxes),
+    )
+    average_cost_basis = Fraction(figures.average_cost_basis)
+    for entry in ordered:
+        fee, tax = Fraction(entry.fee), Fraction(entry.tax)
+        fees += fee
+        taxes += tax
+        if entry.kind is EntryKind.BUY:
+            assert entry.quantity is not None
+            cost = Fraction(entry.amount) + fee + tax
+            quantity += Fraction(entry.quantity)
+            cost_basis += cost
+            average_cost_basis += cost
+        elif entry.kind is EntryKind.DIVIDEND:
+            dividends += Fraction(entry.amount)
+        else:
+            fees += Fraction(entry.amount)
+    return StoredHolding(
+        portfolio_id=holding.portfolio_id,
+        figures=replace(
+            figures,
+            quantity=fraction_to_decimal(quantity),
+            fifo_cost_basis=fraction_to_decimal(cost_basis),
+            average_cost_basis=fraction_to_decimal(average_cost_basis),
+            dividends=fraction_to_decimal(dividends),
+            fees=fraction_to_decimal(fees),
+            taxes=fraction_to_decimal(taxes),
+        ),
+        first_transaction_at=holding.first_transaction_at,
+        last_entry=replay_order(ordered[-1]),
+    )
+
+
+async def _add_cash(store: ProjectionStore, cash: Mapping[UUID, Decimal]) -> None:
+    """Last, so that the portfolio's most contended row is held the shortest."""
+    for portfolio_id in sorted(cash):
+        if cash[portfolio_id]:
+            await store.add_cash(portfolio_id, cash[portfolio_id])

@@ -17,7 +17,7 @@ from contexts.portfolio.application.performance import (
 from contexts.portfolio.application.ports import HoldingFigures, PortfolioReader, ProjectionReader
 from contexts.portfolio.domain.portfolio import PortfolioNotFound
 from contexts.portfolio.domain.position import CostBasisMethod
-from contexts.stock.contracts import ClosingPrice, StockCatalog, StockInfo
+from contexts.stock.contracts import StockCatalog, StockQuote
 from shared_kernel.application.clock import Clock
 from shared_kernel.domain.errors import InvalidInput
 
@@ -122,29 +122,26 @@ class PortfolioReports:
         position, closed ones included; market-value totals cover the priced
         holdings only.
         """
-        portfolio = await self._portfolios.get(portfolio_id, owner_id)
-        if portfolio is None:
+        owned = await self._projection.owned_holdings(portfolio_id, owner_id)
+        if owned is None:
             raise PortfolioNotFound()
-        figures = await self._projection.holdings(portfolio_id)
-        stock_ids = [f.stock_id for f in figures]
-        infos = await self._catalog.get_stocks(stock_ids)
-        closes = await self._catalog.get_latest_closes(stock_ids)
-        cash = await self._projection.cash_balance(portfolio_id)
-
-        shown = [f for f in figures if include_closed or f.quantity != 0]
-        priced_value = sum(
-            (
-                _EXACT.multiply(f.quantity, closes[f.stock_id].close)
-                for f in shown
-                if f.stock_id in closes
-            ),
-            _ZERO,
-        )
+        figures = owned.figures
+        quotes = await self._catalog.get_quotes([f.stock_id for f in figures])
+        shown = [
+            (f, quote)
+            for f in figures
+            if (include_closed or f.quantity != 0) and (quote := quotes.get(f.stock_id)) is not None
+        ]
+        market_values = {
+            f.stock_id: _EXACT.multiply(f.quantity, quote.latest.close)
+            for f, quote in shown
+            if quote.latest is not None
+        }
+        priced_value = sum(market_values.values(), _ZERO)
         lines = sorted(
             (
-                self._line(f, infos[f.stock_id], closes.get(f.stock_id), method, priced_value)
-                for f in shown
-                if f.stock_id in infos
+                self._line(f, quote, market_values.get(f.stock_id), method, priced_value)
+                for f, quote in shown
             ),
             key=lambda line: line.symbol,
         )
@@ -158,24 +155,22 @@ class PortfolioReports:
             dividends=sum((f.dividends for f in figures), _ZERO),
             fees=sum((f.fees for f in figures), _ZERO),
             taxes=sum((f.taxes for f in figures), _ZERO),
-            cash_balance=cash,
-            total_value=market_value + cash,
+            cash_balance=owned.cash_balance,
+            total_value=market_value + owned.cash_balance,
         )
-        return HoldingsReport(portfolio_id, portfolio.currency, method, lines, totals)
+        return HoldingsReport(portfolio_id, owned.currency, method, lines, totals)
 
     @staticmethod
     def _line(
         figures: HoldingFigures,
-        info: StockInfo,
-        close: ClosingPrice | None,
+        quote: StockQuote,
+        market_value: Decimal | None,
         method: CostBasisMethod,
         priced_value: Decimal,
     ) -> HoldingLine:
         cost = figures.cost_basis(method)
-        market_value = unrealized = None
-        if close is not None:
-            market_value = _EXACT.multiply(figures.quantity, close.close)
-            unrealized = _EXACT.subtract(market_value, cost)
+        close, info = quote.latest, quote.info
+        unrealized = _EXACT.subtract(market_value, cost) if market_value is not None else None
         return HoldingLine(
             stock_id=figures.stock_id,
             symbol=info.symbol,
@@ -233,16 +228,11 @@ class PortfolioReports:
             started = await self._projection.first_executed_at(portfolio_id)
             first = started.date() - timedelta(days=1) if started is not None else end
         _check_period(first, end, today)
-        stock_ids = list(histories)
-        closes = await self._catalog.get_closes(stock_ids, first, end)
-        openings = await self._catalog.get_latest_closes(stock_ids, on_or_before=first)
-        stocks = []
-        for stock_id, (entries, splits) in histories.items():
-            series = closes.get(stock_id, [])  # passed as they are: no per-close copy
-            opening = openings.get(stock_id)
-            if opening is not None and (not series or series[0].date > opening.date):
-                series = [opening, *series]
-            stocks.append(StockHistory(entries=entries, splits=splits, closes=series))
+        closes = await self._catalog.get_close_series(list(histories), first, end)
+        stocks = [
+            StockHistory(entries=entries, splits=splits, closes=closes.get(stock_id, []))
+            for stock_id, (entries, splits) in histories.items()
+        ]
         return measure_performance(stocks, first, end)
 
 

@@ -9,13 +9,18 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import bindparam, delete, func, insert, select, tuple_, update
+from sqlalchemy import String, bindparam, cast, delete, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from contexts.portfolio.application.ports import HoldingFigures
+from contexts.portfolio.application.ports import (
+    HoldingFigures,
+    OwnedHoldings,
+    StoredCopies,
+    StoredHolding,
+)
 from contexts.portfolio.domain.cash import CashEntry, CashKind
-from contexts.portfolio.domain.position import EntryKind, PositionEntry, PositionState, SplitEntry
+from contexts.portfolio.domain.position import EntryKind, PositionEntry, SplitEntry
 from contexts.portfolio.infrastructure.tables import (
     cash_balances,
     holdings,
@@ -39,8 +44,9 @@ _FIGURES = (
     "taxes",
 )
 _ZERO = Decimal(0)
-_CHUNK = 500
-"""Ids per IN list (SQLite caps the parameters of one statement)."""
+_CHUNK = 5000
+"""Values per IN list: far below the parameters a statement may carry (SQLite and
+asyncpg: 32,766; a position is two)."""
 
 
 def _cash_effect(data: TransactionData) -> Decimal:
@@ -78,6 +84,47 @@ def _entry(row: RowMapping) -> PositionEntry:
     )
 
 
+def _figures(row: RowMapping) -> HoldingFigures:
+    return HoldingFigures(
+        stock_id=row["stock_id"],
+        quantity=row["quantity"],
+        fifo_cost_basis=row["fifo_cost_basis"],
+        fifo_realized_gain=row["fifo_realized_gain"],
+        average_cost_basis=row["average_cost_basis"],
+        average_realized_gain=row["average_realized_gain"],
+        dividends=row["dividends"],
+        fees=row["fees"],
+        taxes=row["taxes"],
+    )
+
+
+def _stored_holding(row: RowMapping) -> StoredHolding | None:
+    if row["last_transaction_at"] is None:  # a placeholder: nothing stored
+        return None
+    known = row["last_recorded_at"] is not None and row["last_transaction_id"] is not None
+    return StoredHolding(
+        portfolio_id=row["portfolio_id"],
+        figures=_figures(row),
+        first_transaction_at=row["first_transaction_at"],
+        last_entry=(row["last_transaction_at"], row["last_recorded_at"], row["last_transaction_id"])
+        if known
+        else None,
+    )
+
+
+def _holding_values(holding: StoredHolding) -> dict[str, Any]:
+    executed_at, recorded_at, transaction_id = holding.last_entry or (None, None, None)
+    return {
+        "holding_portfolio": holding.portfolio_id,
+        "holding_stock": holding.figures.stock_id,
+        **{name: getattr(holding.figures, name) for name in _FIGURES},
+        "first_transaction_at": holding.first_transaction_at,
+        "last_transaction_at": executed_at,
+        "last_recorded_at": recorded_at,
+        "last_transaction_id": transaction_id,
+    }
+
+
 def _split(row: RowMapping) -> SplitEntry:
     return SplitEntry(
         effective_date=row["effective_date"],
@@ -86,12 +133,74 @@ def _split(row: RowMapping) -> SplitEntry:
     )
 
 
+_OWNED_HOLDINGS = (
+    select(
+        portfolios.c.currency,
+        # Exact decimals as text on both databases, read by ``Decimal``: cheaper than
+        # SQLAlchemy's per-row type processing (SQLite) and the driver's NUMERIC
+        # decoding (asyncpg), and the same values.
+        cast(cash_balances.c.balance, String),
+        holdings.c.stock_id,
+        *(cast(holdings.c[name], String) for name in _FIGURES),
+    )
+    .select_from(
+        portfolios.outerjoin(
+            cash_balances, cash_balances.c.portfolio_id == portfolios.c.id
+        ).outerjoin(holdings, holdings.c.portfolio_id == portfolios.c.id)
+    )
+    .where(
+        portfolios.c.id == bindparam("portfolio_id"),
+        portfolios.c.owner_id == bindparam("owner_id"),
+    )
+)
+"""Built once: one row per holding, or one without a holding for a portfolio with none."""
+
+
 def _live_position_entries() -> Any:
     return select(source_transactions).where(
         source_transactions.c.voided_at.is_(None),
         source_transactions.c.type.in_(_POSITION_KINDS),
         source_transactions.c.stock_id.is_not(None),
     )
+
+
+# Statements run for every delivery, built once (their compiled form is cached by statement).
+_STORED_COPIES = select(
+    source_transactions.c.transaction_id, source_transactions.c.voided_at
+).where(source_transactions.c.transaction_id.in_(bindparam("ids", expanding=True)))
+_VOID_COPY = (
+    update(source_transactions)
+    .where(source_transactions.c.transaction_id == bindparam("copy_id"))
+    .values(voided_at=bindparam("voided"))
+)
+_POSITION_ENTRIES = _live_position_entries().where(
+    source_transactions.c.portfolio_id == bindparam("portfolio_id"),
+    source_transactions.c.stock_id.in_(bindparam("stock_ids", expanding=True)),
+)
+_SPLITS_OF = select(source_splits).where(
+    source_splits.c.stock_id.in_(bindparam("stock_ids", expanding=True))
+)
+_HOLDING = (
+    holdings.c.portfolio_id == bindparam("holding_portfolio"),
+    holdings.c.stock_id == bindparam("holding_stock"),
+)
+_DELETE_HOLDING = delete(holdings).where(*_HOLDING)
+_SAVE_HOLDING = (
+    update(holdings)
+    .where(*_HOLDING)
+    .values(
+        {
+            name: bindparam(name)
+            for name in (
+                *_FIGURES,
+                "first_transaction_at",
+                "last_transaction_at",
+                "last_recorded_at",
+                "last_transaction_id",
+            )
+        }
+    )
+)
 
 
 class SqlProjectionStore:
@@ -109,42 +218,45 @@ class SqlProjectionStore:
         )
         return set(rows.scalars())
 
-    async def store_transactions(
-        self, transactions: Sequence[TransactionData]
-    ) -> dict[UUID, Decimal]:
+    async def store_transactions(self, transactions: Sequence[TransactionData]) -> StoredCopies:
         t = source_transactions
         ids = list({data.transaction_id for data in transactions})
         voided_at: dict[UUID, datetime | None] = {}
         for start in range(0, len(ids), _CHUNK):
             rows = await self._connection.execute(
-                select(t.c.transaction_id, t.c.voided_at).where(
-                    t.c.transaction_id.in_(ids[start : start + _CHUNK])
-                )
+                _STORED_COPIES, {"ids": ids[start : start + _CHUNK]}
             )
             voided_at.update({row.transaction_id: row.voided_at for row in rows})
-        new_copies: list[dict[str, Any]] = []
-        newly_voided: list[dict[str, Any]] = []
+        new_copies: list[TransactionData] = []
+        newly_voided: dict[UUID, datetime] = {}
         cash: defaultdict[UUID, Decimal] = defaultdict(Decimal)
         for data in transactions:
             if data.transaction_id not in voided_at:
-                new_copies.append(_copy(data))
+                new_copies.append(data)
                 voided_at[data.transaction_id] = data.voided_at
                 if data.voided_at is None:
                     cash[data.portfolio_id] += _cash_effect(data)
             elif voided_at[data.transaction_id] is None and data.voided_at is not None:
-                newly_voided.append({"copy_id": data.transaction_id, "voided": data.voided_at})
+                newly_voided[data.transaction_id] = data.voided_at
                 voided_at[data.transaction_id] = data.voided_at
                 cash[data.portfolio_id] -= _cash_effect(data)
         if new_copies:
-            await self._connection.execute(insert(t), new_copies)
+            await self._connection.execute(insert(t), [_copy(data) for data in new_copies])
         if newly_voided:
             await self._connection.execute(
-                update(t)
-                .where(t.c.transaction_id == bindparam("copy_id"))
-                .values(voided_at=bindparam("voided")),
-                newly_voided,
+                _VOID_COPY,
+                [{"copy_id": copy_id, "voided": at} for copy_id, at in newly_voided.items()],
             )
-        return dict(cash)
+        return StoredCopies(
+            cash=dict(cash),
+            # a copy voided later in the same batch is not live
+            live=[
+                data
+                for data in new_copies
+                if data.voided_at is None and data.transaction_id not in newly_voided
+            ],
+            voided=set(newly_voided),
+        )
 
     async def store_split(self, stock_id: UUID, split: SplitInfo) -> None:
         await self._connection.execute(
@@ -167,77 +279,96 @@ class SqlProjectionStore:
         )
         return list(rows.scalars())
 
-    async def lock_positions(self, positions: Sequence[tuple[UUID, UUID]]) -> None:
+    async def lock_holdings(
+        self, positions: Sequence[tuple[UUID, UUID]]
+    ) -> dict[tuple[UUID, UUID], StoredHolding | None]:
         if not positions:
-            return
+            return {}
+        lock = conflict_insert(self._connection, holdings)
+        # An update that changes nothing: it locks the row and returns it, in one statement
+        # (the rows in ``positions`` order, so that two lockers cannot deadlock).
+        lock = lock.on_conflict_do_update(
+            index_elements=[holdings.c.portfolio_id, holdings.c.stock_id],
+            set_={"quantity": holdings.c.quantity},
+        ).returning(*holdings.c)
         placeholder = dict.fromkeys(_FIGURES, _ZERO)
+        rows = await self._connection.execute(
+            lock,
+            [
+                {"portfolio_id": portfolio_id, "stock_id": stock_id, **placeholder}
+                for portfolio_id, stock_id in positions
+            ],
+        )
+        return {
+            (row["portfolio_id"], row["stock_id"]): _stored_holding(row) for row in rows.mappings()
+        }
+
+    async def position_entries(
+        self, positions: Sequence[tuple[UUID, UUID]]
+    ) -> dict[tuple[UUID, UUID], list[PositionEntry]]:
+        stocks_by_portfolio: defaultdict[UUID, list[UUID]] = defaultdict(list)
         for portfolio_id, stock_id in positions:
-            await self._connection.execute(
-                conflict_insert(self._connection, holdings)
-                .values(portfolio_id=portfolio_id, stock_id=stock_id, **placeholder)
-                .on_conflict_do_nothing()
+            stocks_by_portfolio[portfolio_id].append(stock_id)
+        found: defaultdict[tuple[UUID, UUID], list[PositionEntry]] = defaultdict(list)
+        for portfolio_id, stock_ids in stocks_by_portfolio.items():
+            for start in range(0, len(stock_ids), _CHUNK):
+                rows = await self._connection.execute(
+                    _POSITION_ENTRIES,
+                    {"portfolio_id": portfolio_id, "stock_ids": stock_ids[start : start + _CHUNK]},
+                )
+                for row in rows.mappings():
+                    found[(portfolio_id, row["stock_id"])].append(_entry(row))
+        return dict(found)
+
+    async def splits_of(self, stock_ids: Sequence[UUID]) -> dict[UUID, list[SplitEntry]]:
+        found: defaultdict[UUID, list[SplitEntry]] = defaultdict(list)
+        unique = sorted(set(stock_ids))
+        for start in range(0, len(unique), _CHUNK):
+            rows = await self._connection.execute(
+                _SPLITS_OF, {"stock_ids": unique[start : start + _CHUNK]}
             )
-        await self._connection.execute(
-            select(holdings.c.portfolio_id)
-            .where(tuple_(holdings.c.portfolio_id, holdings.c.stock_id).in_(list(positions)))
-            .order_by(holdings.c.portfolio_id, holdings.c.stock_id)
-            .with_for_update()
-        )
+            for row in rows.mappings():
+                found[row["stock_id"]].append(_split(row))
+        return dict(found)
 
-    async def position_entries(self, portfolio_id: UUID, stock_id: UUID) -> list[PositionEntry]:
-        rows = await self._connection.execute(
-            _live_position_entries().where(
-                source_transactions.c.portfolio_id == portfolio_id,
-                source_transactions.c.stock_id == stock_id,
-            )
-        )
-        return [_entry(row) for row in rows.mappings()]
-
-    async def splits_of(self, stock_id: UUID) -> list[SplitEntry]:
-        rows = await self._connection.execute(
-            select(source_splits).where(source_splits.c.stock_id == stock_id)
-        )
-        return [_split(row) for row in rows.mappings()]
-
-    async def save_holding(
-        self, portfolio_id: UUID, stock_id: UUID, state: PositionState | None
+    async def save_holdings(
+        self, saved: Sequence[StoredHolding], emptied: Sequence[tuple[UUID, UUID]]
     ) -> None:
-        where = (holdings.c.portfolio_id == portfolio_id, holdings.c.stock_id == stock_id)
-        if state is None:
-            await self._connection.execute(delete(holdings).where(*where))
-            return
-        await self._connection.execute(
-            update(holdings)
-            .where(*where)
-            .values(
-                quantity=state.quantity,
-                fifo_cost_basis=state.fifo_cost_basis,
-                fifo_realized_gain=state.fifo_realized_gain,
-                average_cost_basis=state.average_cost_basis,
-                average_realized_gain=state.average_realized_gain,
-                dividends=state.dividends,
-                fees=state.fees,
-                taxes=state.taxes,
-                first_transaction_at=state.first_transaction_at,
-                last_transaction_at=state.last_transaction_at,
+        if emptied:
+            await self._connection.execute(
+                _DELETE_HOLDING,
+                [
+                    {"holding_portfolio": portfolio_id, "holding_stock": stock_id}
+                    for portfolio_id, stock_id in emptied
+                ],
             )
-        )
+        if saved:
+            await self._connection.execute(_SAVE_HOLDING, [_holding_values(h) for h in saved])
 
     async def add_cash(self, portfolio_id: UUID, delta: Decimal) -> None:
+        if self._connection.dialect.name == "postgresql":
+            # NUMERIC adds exactly in the database: one statement, the row locked last and briefly
+            await self._connection.execute(
+                conflict_insert(self._connection, cash_balances)
+                .values(portfolio_id=portfolio_id, balance=delta)
+                .on_conflict_do_update(
+                    index_elements=[cash_balances.c.portfolio_id],
+                    set_={"balance": cash_balances.c.balance + delta},
+                )
+            )
+            return
+        # SQLite keeps decimals as text (its arithmetic would round): add them here
+        # (its writers hold the database one at a time, so nothing changes in between).
+        balance = await self._connection.scalar(
+            select(cash_balances.c.balance).where(cash_balances.c.portfolio_id == portfolio_id)
+        )
         await self._connection.execute(
             conflict_insert(self._connection, cash_balances)
-            .values(portfolio_id=portfolio_id, balance=_ZERO)
-            .on_conflict_do_nothing()
-        )
-        balance = await self._connection.scalar(
-            select(cash_balances.c.balance)
-            .where(cash_balances.c.portfolio_id == portfolio_id)
-            .with_for_update()
-        )
-        await self._connection.execute(
-            update(cash_balances)
-            .where(cash_balances.c.portfolio_id == portfolio_id)
-            .values(balance=(balance or _ZERO) + delta)
+            .values(portfolio_id=portfolio_id, balance=(balance or _ZERO) + delta)
+            .on_conflict_do_update(
+                index_elements=[cash_balances.c.portfolio_id],
+                set_={"balance": (balance or _ZERO) + delta},
+            )
         )
 
     async def forget_portfolio(self, portfolio_id: UUID) -> None:
@@ -251,25 +382,29 @@ class SqlProjectionReader:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
+    async def owned_holdings(self, portfolio_id: UUID, owner_id: UUID) -> OwnedHoldings | None:
+        async with self._engine.connect() as connection:
+            rows = (
+                await connection.execute(
+                    _OWNED_HOLDINGS, {"portfolio_id": portfolio_id, "owner_id": owner_id}
+                )
+            ).all()
+        if not rows:
+            return None
+        currency, balance = rows[0][0], rows[0][1]
+        figures = [
+            HoldingFigures(stock_id, *map(Decimal, values))
+            for _, _, stock_id, *values in rows
+            if stock_id is not None
+        ]
+        return OwnedHoldings(currency, figures, Decimal(balance) if balance is not None else _ZERO)
+
     async def holdings(self, portfolio_id: UUID) -> list[HoldingFigures]:
         async with self._engine.connect() as connection:
             rows = await connection.execute(
                 select(holdings).where(holdings.c.portfolio_id == portfolio_id)
             )
-            return [
-                HoldingFigures(
-                    stock_id=row["stock_id"],
-                    quantity=row["quantity"],
-                    fifo_cost_basis=row["fifo_cost_basis"],
-                    fifo_realized_gain=row["fifo_realized_gain"],
-                    average_cost_basis=row["average_cost_basis"],
-                    average_realized_gain=row["average_realized_gain"],
-                    dividends=row["dividends"],
-                    fees=row["fees"],
-                    taxes=row["taxes"],
-                )
-                for row in rows.mappings()
-            ]
+            return [_figures(row) for row in rows.mappings()]
 
     async def cash_balance(self, portfolio_id: UUID) -> Decimal:
         async with self._engine.connect() as connection:

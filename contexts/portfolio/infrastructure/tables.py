@@ -90,6 +90,10 @@ holdings = Table(
     Column("taxes", ExactDecimal, nullable=False),
     Column("first_transaction_at", UtcDateTime, nullable=True),
     Column("last_transaction_at", UtcDateTime, nullable=True),
+    # with last_transaction_at, the replay order of the last transaction the holding reflects:
+    # a later transaction that takes no shares away is added to it without a replay
+    Column("last_recorded_at", UtcDateTime, nullable=True),
+    Column("last_transaction_id", Uuid, nullable=True),
     PrimaryKeyConstraint("portfolio_id", "stock_id"),
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -154,7 +155,8 @@ class BookService:
     ) -> StoredResponse:
         portfolio = await self.owned_portfolio(owner_id, portfolio_id)
         stock = await self._stock_facts(request.stock_id)
-        splits = await self._splits([stock.stock_id] if stock else [])
+        # Only a sale can leave its position short: only a sale replays the ledger.
+        splits = await self._splits([stock.stock_id] if stock and request.sells_shares else [])
 
         async def work(uow: TransactionUnitOfWork) -> Transaction:
             await self._enter_book(uow, portfolio_id, exclusive=False)
@@ -226,11 +228,15 @@ class BookService:
             now = self._clock.now()
             for row_index, row in enumerate(rows):
                 try:
-                    transaction = self._row_transaction(row, stocks, portfolio, owner_id, now)
                     # The rows are recorded in file order: at one executed_at, the
                     # ledger (and the export) orders transactions by recorded_at.
-                    transaction = replace(
-                        transaction, recorded_at=now + timedelta(microseconds=row_index)
+                    transaction = self._row_transaction(
+                        row,
+                        stocks,
+                        portfolio,
+                        owner_id,
+                        now,
+                        recorded_at=now + timedelta(microseconds=row_index),
                     )
                 except DomainError as error:
                     errors += [
@@ -304,6 +310,8 @@ class BookService:
         portfolio: PortfolioInfo,
         owner_id: UUID,
         now: datetime,
+        *,
+        recorded_at: datetime,
     ) -> Transaction:
         stock: StockFacts | None = None
         if row.symbol is not None:
@@ -319,6 +327,7 @@ class BookService:
             portfolio_currency=portfolio.currency,
             stock=stock,
             now=now,
+            recorded_at=recorded_at,
         )
         if row.stated_amount is not None and row.stated_amount != transaction.amount:
             raise InvalidInput.for_field(
@@ -342,25 +351,41 @@ class BookService:
         removed: Sequence[Transaction],
         splits: Mapping[UUID, list[LedgerSplit]],
     ) -> list[PositionShortfall]:
-        """Lock the positions that ``added`` and ``removed`` touch, replay each of
-        them with the change, and return every position the change leaves short."""
-        trades = [t for t in [*added, *removed] if t.type.trades_shares]
-        stock_ids = sorted({t.stock_id for t in trades if t.stock_id is not None})
-        if not stock_ids:
+        """Lock the positions where the change lowers a running quantity, replay each
+        of them with the change, and return every position the change leaves short.
+
+        Adding a buy or removing a sale only raises the running quantities of its
+        position (a split multiplies them by a positive ratio), so it cannot leave
+        the position short, and a concurrent sale that does not see it yet only
+        judges more strictly: such a position is neither locked nor read.
+        """
+        lowering = {t.stock_id for t in added if t.share_delta < 0 and t.stock_id is not None}
+        lowering |= {t.stock_id for t in removed if t.share_delta > 0 and t.stock_id is not None}
+        if not lowering:
             return []
+        stock_ids = sorted(lowering)
         await uow.books.lock_positions(portfolio_id, stock_ids)
+        histories = await uow.transactions.position_entries(portfolio_id, stock_ids)
         removed_ids = {t.id for t in removed}
+        added_by_stock: defaultdict[UUID, list[Transaction]] = defaultdict(list)
+        for transaction in added:
+            if transaction.stock_id in lowering:
+                added_by_stock[transaction.stock_id].append(transaction)
+        symbols = {t.stock_id: t.symbol for t in [*added, *removed] if t.stock_id in lowering}
         found: list[PositionShortfall] = []
         for stock_id in stock_ids:
-            history = await uow.transactions.position_entries(portfolio_id, stock_id)
-            position_added = [t for t in added if t.stock_id == stock_id]
+            history = histories.get(stock_id, [])
+            position_added = added_by_stock[stock_id]
             entries = [e for e in history if e.transaction_id not in removed_ids]
-            entries += [_entry(t) for t in position_added]
+            entries += [_entry(t) for t in position_added if t.type.trades_shares]
             shortfall = first_new_shortfall(history, entries, splits.get(stock_id, []))
             if shortfall is not None:
-                symbol = next(t.symbol for t in trades if t.stock_id == stock_id) or "?"
                 found.append(
-                    PositionShortfall(shortfall, _sale_behind(shortfall, position_added), symbol)
+                    PositionShortfall(
+                        shortfall,
+                        _sale_behind(shortfall, position_added),
+                        symbols.get(stock_id) or "?",
+                    )
                 )
         return found
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -82,6 +82,8 @@ def _row(line: int, cells: dict[str, str]) -> ParsedRow:
             numbers[name] = (
                 _stated_amount(cells[name]) if derived else parse_decimal(cells[name], name)
             )
+    # The amount of a trade is computed: the row's is only checked against it.
+    stated_amount = numbers.pop("amount", None) if trades else None
     request = TransactionInput(
         type=cells["type"],
         executed_at=parse_timestamp(cells["executed_at"]),
@@ -93,9 +95,6 @@ def _row(line: int, cells: dict[str, str]) -> ParsedRow:
         notes=cells.get("notes"),
         external_id=cells.get("external_id"),
     )
-    stated_amount = None
-    if trades:
-        stated_amount, request = request.amount, replace(request, amount=None)
     return ParsedRow(line, cells.get("symbol"), request, stated_amount)
 
 

@@ -28,6 +28,8 @@ KEY_RETENTION = timedelta(hours=24)
 """Keys are kept at least this long."""
 ABANDONED_AFTER = timedelta(minutes=2)
 """A claim this old without an answer belongs to a request that died: it may be taken over."""
+FORGET_EVERY = timedelta(minutes=1)
+"""How often expired keys are deleted (a claim treats an expired key as free meanwhile)."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class IdempotentRunner:
     def __init__(self, uow_factory: TransactionUnitOfWorkFactory, clock: Clock) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
+        self._forget_after = clock.now()
 
     async def run(
         self,
@@ -56,9 +59,12 @@ class IdempotentRunner:
                 await uow.commit()
             return response
         async with self._uow_factory() as uow:
-            await uow.idempotency.forget_expired(self._clock.now())
+            now = self._clock.now()
+            if now >= self._forget_after:  # housekeeping, not on every request
+                self._forget_after = now + FORGET_EVERY
+                await uow.idempotency.forget_expired(now)
             claim = await uow.idempotency.claim(
-                owner_id, request.key, request.fingerprint, portfolio_id, self._clock.now()
+                owner_id, request.key, request.fingerprint, portfolio_id, now
             )
             await uow.commit()
         if claim.outcome is ClaimOutcome.REPLAY:

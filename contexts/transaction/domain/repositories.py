@@ -24,8 +24,10 @@ class TransactionRepository(Protocol):
         """Set ``voided_at``; False when it was already voided (nothing changed)."""
         ...
 
-    async def position_entries(self, portfolio_id: UUID, stock_id: UUID) -> list[LedgerEntry]:
-        """The position's live (not voided) buys and sells."""
+    async def position_entries(
+        self, portfolio_id: UUID, stock_ids: Sequence[UUID]
+    ) -> dict[UUID, list[LedgerEntry]]:
+        """The live (not voided) buys and sells of the positions, by stock (in one read)."""
         ...
 
     async def live_external_ids(self, portfolio_id: UUID, external_ids: Sequence[str]) -> set[str]:

@@ -70,6 +70,11 @@ class TransactionInput:
     notes: str | None = None
     external_id: str | None = None
 
+    @property
+    def sells_shares(self) -> bool:
+        """Whether it asks for a SELL: the only request that can leave a position short."""
+        return self.type.strip().upper() == TransactionType.SELL.value
+
 
 @dataclass(frozen=True)
 class Transaction:
@@ -138,11 +143,13 @@ def record_transaction(
     portfolio_currency: str,
     stock: StockFacts | None,
     now: datetime,
+    recorded_at: datetime | None = None,
 ) -> Transaction:
     """Check ``request`` against every rule of the book and make the transaction.
 
     ``stock`` is the catalog's answer for ``request.stock_id`` (None when the
-    request names no stock, or one the catalog does not know).
+    request names no stock, or one the catalog does not know). It is recorded
+    at ``recorded_at``, ``now`` unless given (an import orders its rows by it).
     """
     kind = transaction_type_of(request.type)
     executed_at = request.executed_at
@@ -208,5 +215,5 @@ def record_transaction(
         executed_at=executed_at,
         notes=optional_text(request.notes, "notes", NOTES_MAX),
         external_id=external_id,
-        recorded_at=now,
+        recorded_at=now if recorded_at is None else recorded_at,
     )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, delete, insert, select, update
+from sqlalchemy import Select, bindparam, delete, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -40,6 +41,52 @@ _LEDGER_ORDER = KeysetOrder(
 """Oldest first, as the ledger replays them (``LedgerEntry.order``): a buy and a sale
 at the same instant must come out, and be imported again, in the order recorded."""
 EXPORT_BATCH = 1000
+ID_CHUNK = 5000
+"""Values per IN list: far below the parameters a statement may carry (asyncpg 32,767)."""
+_BUY = TransactionType.BUY.value
+
+# Statements run per write, built once (their compiled form is cached by statement).
+_INSERT_TRANSACTION = insert(transactions)
+_POSITION_ENTRIES = select(
+    transactions.c.id,
+    transactions.c.stock_id,
+    transactions.c.type,
+    transactions.c.quantity,
+    transactions.c.executed_at,
+    transactions.c.recorded_at,
+).where(
+    transactions.c.portfolio_id == bindparam("portfolio_id"),
+    transactions.c.stock_id.in_(bindparam("stock_ids", expanding=True)),
+    transactions.c.type.in_([_BUY, TransactionType.SELL.value]),
+    transactions.c.voided_at.is_(None),
+)
+_LIVE_EXTERNAL_IDS = select(transactions.c.external_id).where(
+    transactions.c.portfolio_id == bindparam("portfolio_id"),
+    transactions.c.external_id.in_(bindparam("external_ids", expanding=True)),
+    transactions.c.voided_at.is_(None),
+)
+_COMPLETE_CLAIM = (
+    update(idempotency_keys)
+    .where(
+        idempotency_keys.c.owner_id == bindparam("claim_owner"),
+        idempotency_keys.c.key == bindparam("claim_key"),
+    )
+    .values(
+        response_status=bindparam("response_status"),
+        response_body=bindparam("response_body"),
+        response_location=bindparam("response_location"),
+    )
+)
+_LOCK_BOOK_SHARED = (
+    select(books.c.closed_at)
+    .where(books.c.portfolio_id == bindparam("portfolio_id"))
+    .with_for_update(read=True)
+)
+_LOCK_BOOK_EXCLUSIVE = (
+    select(books.c.closed_at)
+    .where(books.c.portfolio_id == bindparam("portfolio_id"))
+    .with_for_update()
+)
 
 
 def _transaction(row: RowMapping) -> Transaction:
@@ -94,8 +141,8 @@ class SqlTransactionRepository:
         if not new:
             return
         try:
-            async with self._connection.begin_nested():
-                await self._connection.execute(insert(transactions), [_values(t) for t in new])
+            # A refusal rolls the whole unit of work back: no savepoint is needed.
+            await self._connection.execute(_INSERT_TRANSACTION, [_values(t) for t in new])
         except IntegrityError:
             raise InvalidInput.for_field(
                 "external_id", "is already used by another transaction of this portfolio"
@@ -123,41 +170,36 @@ class SqlTransactionRepository:
         )
         return result.rowcount == 1
 
-    async def position_entries(self, portfolio_id: UUID, stock_id: UUID) -> list[LedgerEntry]:
-        rows = await self._connection.execute(
-            select(
-                transactions.c.id,
-                transactions.c.type,
-                transactions.c.quantity,
-                transactions.c.executed_at,
-                transactions.c.recorded_at,
-            ).where(
-                transactions.c.portfolio_id == portfolio_id,
-                transactions.c.stock_id == stock_id,
-                transactions.c.type.in_([TransactionType.BUY.value, TransactionType.SELL.value]),
-                transactions.c.voided_at.is_(None),
+    async def position_entries(
+        self, portfolio_id: UUID, stock_ids: Sequence[UUID]
+    ) -> dict[UUID, list[LedgerEntry]]:
+        found: defaultdict[UUID, list[LedgerEntry]] = defaultdict(list)
+        for start in range(0, len(stock_ids), ID_CHUNK):
+            rows = await self._connection.execute(
+                _POSITION_ENTRIES,
+                {
+                    "portfolio_id": portfolio_id,
+                    "stock_ids": list(stock_ids[start : start + ID_CHUNK]),
+                },
             )
-        )
-        return [
-            LedgerEntry(
-                transaction_id=row.id,
-                executed_at=row.executed_at,
-                recorded_at=row.recorded_at,
-                delta=row.quantity if row.type == TransactionType.BUY.value else -row.quantity,
-            )
-            for row in rows
-        ]
+            for row in rows:
+                found[row.stock_id].append(
+                    LedgerEntry(
+                        transaction_id=row.id,
+                        executed_at=row.executed_at,
+                        recorded_at=row.recorded_at,
+                        delta=row.quantity if row.type == _BUY else -row.quantity,
+                    )
+                )
+        return dict(found)
 
     async def live_external_ids(self, portfolio_id: UUID, external_ids: Sequence[str]) -> set[str]:
         found: set[str] = set()
         unique = sorted(set(external_ids))
-        for start in range(0, len(unique), 500):
+        for start in range(0, len(unique), ID_CHUNK):
             rows = await self._connection.execute(
-                select(transactions.c.external_id).where(
-                    transactions.c.portfolio_id == portfolio_id,
-                    transactions.c.external_id.in_(unique[start : start + 500]),
-                    transactions.c.voided_at.is_(None),
-                )
+                _LIVE_EXTERNAL_IDS,
+                {"portfolio_id": portfolio_id, "external_ids": unique[start : start + ID_CHUNK]},
             )
             found.update(rows.scalars())
         return found
@@ -176,16 +218,16 @@ class SqlBookLocks:
         self._connection = connection
 
     async def _lock_book(self, portfolio_id: UUID, *, exclusive: bool) -> datetime | None:
-        await self._connection.execute(
-            conflict_insert(self._connection, books)
-            .values(portfolio_id=portfolio_id)
-            .on_conflict_do_nothing()
-        )
-        closed_at: datetime | None = await self._connection.scalar(
-            select(books.c.closed_at)
-            .where(books.c.portfolio_id == portfolio_id)
-            .with_for_update(read=not exclusive)
-        )
+        lock = _LOCK_BOOK_EXCLUSIVE if exclusive else _LOCK_BOOK_SHARED
+        found = (await self._connection.execute(lock, {"portfolio_id": portfolio_id})).first()
+        if found is None:  # the portfolio's first write: its book row is made once
+            await self._connection.execute(
+                conflict_insert(self._connection, books)
+                .values(portfolio_id=portfolio_id)
+                .on_conflict_do_nothing()
+            )
+            found = (await self._connection.execute(lock, {"portfolio_id": portfolio_id})).one()
+        closed_at: datetime | None = found.closed_at
         return closed_at
 
     async def enter_book(self, portfolio_id: UUID, *, exclusive: bool) -> bool:
@@ -231,28 +273,35 @@ class SqlIdempotencyRecords:
         self, owner_id: UUID, key: str, fingerprint: str, portfolio_id: UUID, now: datetime
     ) -> Claim:
         t = idempotency_keys
+        claim = {
+            "owner_id": owner_id,
+            "key": key,
+            "portfolio_id": portfolio_id,
+            "fingerprint": fingerprint,
+            "claimed_at": now,
+            "expires_at": now + KEY_RETENTION,
+        }
+        # A new key (the usual case) is claimed in one statement.
+        inserted = await self._connection.execute(
+            conflict_insert(self._connection, t).on_conflict_do_nothing(), claim
+        )
+        if inserted.rowcount == 1:
+            return Claim(ClaimOutcome.NEW)
         where = (t.c.owner_id == owner_id, t.c.key == key)
         row = (
             (await self._connection.execute(select(t).where(*where).with_for_update()))
             .mappings()
             .first()
         )
-        if row is None:
-            inserted = await self._connection.execute(
-                conflict_insert(self._connection, t)
-                .values(
-                    owner_id=owner_id,
-                    key=key,
-                    portfolio_id=portfolio_id,
-                    fingerprint=fingerprint,
-                    claimed_at=now,
-                    expires_at=now + KEY_RETENTION,
-                )
-                .on_conflict_do_nothing()
-            )
-            if inserted.rowcount == 1:
-                return Claim(ClaimOutcome.NEW)
+        if row is None:  # its claim was released meanwhile: the retry may claim it
             return Claim(ClaimOutcome.IN_USE)
+        if row["expires_at"] <= now:  # a use long forgotten: the key is free again
+            await self._connection.execute(
+                update(t)
+                .where(*where)
+                .values(**claim, response_status=None, response_body=None, response_location=None)
+            )
+            return Claim(ClaimOutcome.NEW)
         if row["fingerprint"] != fingerprint:
             return Claim(ClaimOutcome.REUSED)
         if row["response_status"] is not None:
@@ -270,15 +319,15 @@ class SqlIdempotencyRecords:
         return Claim(ClaimOutcome.IN_USE)
 
     async def complete(self, owner_id: UUID, key: str, response: StoredResponse) -> None:
-        t = idempotency_keys
         await self._connection.execute(
-            update(t)
-            .where(t.c.owner_id == owner_id, t.c.key == key)
-            .values(
-                response_status=response.status,
-                response_body=response.body,
-                response_location=response.location,
-            )
+            _COMPLETE_CLAIM,
+            {
+                "claim_owner": owner_id,
+                "claim_key": key,
+                "response_status": response.status,
+                "response_body": response.body,
+                "response_location": response.location,
+            },
         )
 
     async def release(self, owner_id: UUID, key: str) -> None:

@@ -29,6 +29,7 @@ from tests.api.transaction.book_api import (
     outbox_payloads,
     post_csv,
     record,
+    sell,
     trade,
 )
 
@@ -113,6 +114,7 @@ async def test_deleting_a_portfolio_removes_its_whole_book_and_nothing_else(
 ) -> None:
     kept = await create_portfolio(client, "Kept")
     doomed_txn = await buy(client, portfolio["id"], stock["id"], "10", AT)
+    await sell(client, portfolio["id"], stock["id"], "1", AT)  # a sale holds its position's lock
     keyed = await record(
         client,
         portfolio["id"],
@@ -121,6 +123,7 @@ async def test_deleting_a_portfolio_removes_its_whole_book_and_nothing_else(
     )
     assert keyed.status_code == 201
     kept_txn = await buy(client, kept["id"], stock["id"], "3", AT)
+    await sell(client, kept["id"], stock["id"], "1", AT)
     await record(
         client,
         kept["id"],

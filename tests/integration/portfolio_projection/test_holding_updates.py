@@ -1,0 +1,238 @@
+"""The holdings projector adds a transaction that extends a position to its stored
+holding, and replays the position where only a replay can tell: either way the
+stored figures are exactly (digit for digit) what a full replay gives, on SQLite
+and PostgreSQL."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from uuid import UUID, uuid4
+
+import httpx
+from fastapi import FastAPI
+
+from contexts.portfolio.application.ports import HoldingFigures
+from contexts.portfolio.application.projection import position_entry
+from contexts.portfolio.domain.position import SplitEntry, replay_position
+from contexts.stock.contracts import StockSplitRecorded
+from contexts.transaction.contracts import TransactionData, TransactionRecorded, TransactionVoided
+from shared_kernel.domain.events import IntegrationEvent
+from tests.api.portfolio_analytics.analytics_api import create_portfolio, projector_of
+from tests.integration.portfolio_projection.test_projector import (
+    engine_of,
+    reader_of,
+    statements,
+)
+
+START = datetime(2024, 1, 2, 15, tzinfo=UTC)
+
+
+def transaction(
+    portfolio_id: UUID,
+    stock_id: UUID,
+    kind: str,
+    executed_at: datetime,
+    recorded_at: datetime,
+    *,
+    quantity: str | None = None,
+    price: str | None = None,
+    amount: str | None = None,
+    fee: str = "0",
+    tax: str = "0",
+) -> TransactionData:
+    traded = quantity is not None and price is not None
+    return TransactionData(
+        transaction_id=uuid4(),
+        portfolio_id=portfolio_id,
+        owner_id=uuid4(),
+        type=kind,
+        stock_id=stock_id,
+        symbol=None,
+        quantity=Decimal(quantity) if quantity else None,
+        price=Decimal(price) if price else None,
+        amount=Decimal(quantity) * Decimal(price) if traded else Decimal(amount or 0),
+        fee=Decimal(fee),
+        tax=Decimal(tax),
+        currency="USD",
+        executed_at=executed_at,
+        recorded_at=recorded_at,
+        voided_at=None,
+        external_id=None,
+    )
+
+
+def expected(
+    stock_id: UUID, live: list[TransactionData], splits: list[StockSplitRecorded]
+) -> HoldingFigures | None:
+    entries = [entry for data in live if (entry := position_entry(data)) is not None]
+    if not entries:
+        return None
+    state = replay_position(
+        entries, [SplitEntry(s.effective_date, s.numerator, s.denominator) for s in splits]
+    )
+    return HoldingFigures(
+        stock_id=stock_id,
+        quantity=state.quantity,
+        fifo_cost_basis=state.fifo_cost_basis,
+        fifo_realized_gain=state.fifo_realized_gain,
+        average_cost_basis=state.average_cost_basis,
+        average_realized_gain=state.average_realized_gain,
+        dividends=state.dividends,
+        fees=state.fees,
+        taxes=state.taxes,
+    )
+
+
+def digits(figures: HoldingFigures | None) -> dict[str, str] | None:
+    """The figures as text: a figure equal in value but not in digits would show in the API."""
+    if figures is None:
+        return None
+    return {field.name: str(getattr(figures, field.name)) for field in dataclasses.fields(figures)}
+
+
+def random_events(
+    rng: random.Random, portfolio_id: UUID, stock_id: UUID, count: int
+) -> list[IntegrationEvent]:
+    """Mostly buys in recording order (which extend the holding), with sales of odd
+    fractions, dividends, fees, voids, back-dated entries, ties and splits."""
+    events: list[IntegrationEvent] = []
+    recorded: list[TransactionData] = []
+    moment = START
+    for number in range(count):
+        recorded_at = START + timedelta(seconds=number)
+        roll = rng.random()
+        if roll < 0.05 and recorded:
+            victim = rng.choice(recorded)
+            events.append(
+                TransactionVoided(transaction=dataclasses.replace(victim, voided_at=recorded_at))
+            )
+            continue
+        if roll < 0.1:
+            events.append(
+                StockSplitRecorded(
+                    stock_id=stock_id,
+                    split_id=uuid4(),
+                    effective_date=(moment + timedelta(days=rng.choice([-3, 1, 2]))).date(),
+                    numerator=rng.choice([2, 3, 1]),
+                    denominator=rng.choice([1, 3]),
+                )
+            )
+            continue
+        # mostly later or at the same instant; sometimes back-dated
+        moment += timedelta(hours=rng.choice([0, 0, 5, 30, -50]))
+        price = f"{rng.randint(100, 9999) / 100:.2f}"
+        if roll < 0.6:
+            data = transaction(
+                portfolio_id,
+                stock_id,
+                "BUY",
+                moment,
+                recorded_at,
+                quantity=str(rng.randint(1, 30)),
+                price=price,
+                fee=rng.choice(["0", "1.00", "0.35"]),
+                tax=rng.choice(["0", "0.12"]),
+            )
+        elif roll < 0.8:
+            data = transaction(
+                portfolio_id,
+                stock_id,
+                "SELL",
+                moment,
+                recorded_at,
+                quantity=rng.choice(["1", "7", "0.5", "3"]),
+                price=price,
+                fee="1.00",
+                tax=rng.choice(["0", "0.07"]),
+            )
+        elif roll < 0.9:
+            data = transaction(
+                portfolio_id, stock_id, "DIVIDEND", moment, recorded_at, amount="3.33", tax="0.5"
+            )
+        else:
+            data = transaction(portfolio_id, stock_id, "FEE", moment, recorded_at, amount="2.5")
+        recorded.append(data)
+        events.append(TransactionRecorded(transaction=data))
+    return events
+
+
+async def test_every_delivery_leaves_exactly_what_a_replay_gives(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    projector = projector_of(app)
+    reader = reader_of(app)
+    for seed in range(4):
+        rng = random.Random(seed)
+        portfolio_id = UUID(await create_portfolio(client, f"extension {seed}"))
+        stock_id = uuid4()
+        events = random_events(rng, portfolio_id, stock_id, 45)
+        if seed % 2:  # deliveries out of order, some together
+            rng.shuffle(events)
+        live: dict[UUID, TransactionData] = {}
+        voided: set[UUID] = set()
+        splits: list[StockSplitRecorded] = []
+        position = 0
+        while position < len(events):
+            delivery = events[position : position + rng.choice([1, 1, 1, 3])]
+            position += len(delivery)
+            await projector.apply(delivery)
+            for event in delivery:
+                if isinstance(event, StockSplitRecorded):
+                    splits.append(event)
+                elif isinstance(event, TransactionVoided):
+                    voided.add(event.transaction.transaction_id)
+                elif isinstance(event, TransactionRecorded):
+                    live[event.transaction.transaction_id] = event.transaction
+            want = expected(stock_id, [d for i, d in live.items() if i not in voided], splits)
+            stored = await reader.holdings(portfolio_id)
+            assert digits(stored[0] if stored else None) == digits(want), (seed, position)
+
+
+async def test_a_buy_that_extends_the_position_is_added_without_reading_its_history(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    projector = projector_of(app)
+    portfolio_id = UUID(await create_portfolio(client))
+    stock_id = uuid4()
+    history = [
+        transaction(
+            portfolio_id,
+            stock_id,
+            "BUY",
+            START + timedelta(days=day),
+            START + timedelta(days=day),
+            quantity="10",
+            price="12.5",
+        )
+        for day in range(5)
+    ]
+    await projector.apply([TransactionRecorded(transaction=data) for data in history])
+    later = START + timedelta(days=9)
+    buy = transaction(portfolio_id, stock_id, "BUY", later, later, quantity="3", price="10.10")
+    with statements(engine_of(app)) as seen:
+        await projector.apply([TransactionRecorded(transaction=buy)])
+    history_reads = [
+        s for s in seen if s.lstrip().upper().startswith("SELECT") and ".quantity" in s
+    ]
+    assert history_reads == []
+    (figures,) = await reader_of(app).holdings(portfolio_id)
+    assert digits(figures) == digits(expected(stock_id, [*history, buy], []))
+    # a back-dated buy is not an extension: the position is replayed, and still exact
+    early = transaction(
+        portfolio_id, stock_id, "BUY", START - timedelta(days=1), later, quantity="1", price="1"
+    )
+    await projector.apply([TransactionRecorded(transaction=early)])
+    (figures,) = await reader_of(app).holdings(portfolio_id)
+    assert digits(figures) == digits(expected(stock_id, [early, *history, buy], []))
+
+
+def test_random_histories_include_what_forces_a_replay() -> None:
+    """The random histories above exercise both ways, not only extensions."""
+    events = random_events(random.Random(0), uuid4(), uuid4(), 45)
+    kinds = {type(event).__name__ for event in events}
+    assert {"TransactionRecorded", "TransactionVoided", "StockSplitRecorded"} <= kinds
+    recorded = [e.transaction for e in events if isinstance(e, TransactionRecorded)]
+    assert {"BUY", "SELL", "DIVIDEND", "FEE"} <= {data.type for data in recorded}

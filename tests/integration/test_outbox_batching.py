@@ -1,0 +1,108 @@
+"""Immediate deliveries of one outbox that overlap go out together, on SQLite and PostgreSQL.
+
+While one delivery runs, the commits that finish meanwhile queue their events;
+the next delivery takes them all as one batch (one call per subscriber, one
+outbox update). Each committing call still returns only once its own events
+are delivered, and one call's failing event does not hold back the others'.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bootstrap.container import RootContainer
+from contexts.stock.contracts import StockRegistered
+from contexts.stock.domain.stock import Stock, StockDetails
+from contexts.stock.infrastructure.tables import outbox
+from shared_kernel.domain.events import IntegrationEvent
+
+CONCURRENT = 6
+
+
+class SlowRecorder:
+    """A subscriber that takes its time, and fails on a batch naming ``poison``."""
+
+    def __init__(self, poison: str | None = None) -> None:
+        self.poison = poison
+        self.calls: list[list[str]] = []
+        self.handled: list[str] = []
+
+    async def __call__(self, events: Sequence[IntegrationEvent]) -> None:
+        symbols = [event.symbol for event in events if isinstance(event, StockRegistered)]
+        self.calls.append(symbols)
+        await asyncio.sleep(0.05)
+        if self.poison in symbols:
+            raise RuntimeError(f"cannot handle {self.poison}")
+        self.handled += symbols
+
+
+@pytest.fixture
+async def root(container: RootContainer) -> AsyncIterator[RootContainer]:
+    yield container
+    await container.engine().dispose()
+
+
+async def register(root: RootContainer, recorder: SlowRecorder, symbol: str) -> list[str]:
+    """Commit a new stock; return what the subscriber had handled when the commit returned."""
+    stock = Stock.register(
+        symbol, "USD", StockDetails.checked(name=f"{symbol} Inc."), datetime.now(UTC)
+    )
+    async with root.stock.unit_of_work() as uow:
+        await uow.stocks.add(stock)
+        uow.collect(stock)
+        await uow.commit()
+    return list(recorder.handled)
+
+
+async def outbox_rows(engine: AsyncEngine) -> dict[str, Any]:
+    async with engine.connect() as connection:
+        rows = (await connection.execute(select(outbox))).all()
+    return {symbol_of(row.payload): row for row in rows}
+
+
+def symbol_of(payload: str) -> str:
+    return payload.split('"symbol":"', 1)[1].split('"', 1)[0]
+
+
+async def test_overlapping_deliveries_go_out_as_batches(
+    root: RootContainer, engine: AsyncEngine
+) -> None:
+    recorder = SlowRecorder()
+    root.bus().subscribe((StockRegistered,), "test.slow-recorder", recorder)
+    symbols = [f"BAT{number}" for number in range(CONCURRENT)]
+
+    seen_on_return = await asyncio.gather(*(register(root, recorder, symbol) for symbol in symbols))
+
+    assert sorted(recorder.handled) == symbols
+    assert len(recorder.calls) < CONCURRENT  # some calls were served together
+    for symbol, seen in zip(symbols, seen_on_return, strict=True):
+        assert symbol in seen  # delivered before its commit returned
+    rows = await outbox_rows(engine)
+    assert all(rows[symbol].delivered_at is not None for symbol in symbols)
+
+
+async def test_a_failing_event_does_not_hold_back_its_batch(
+    root: RootContainer, engine: AsyncEngine
+) -> None:
+    recorder = SlowRecorder(poison="BAD")
+    root.bus().subscribe((StockRegistered,), "test.slow-recorder", recorder)
+    symbols = ["FIRST", "OK1", "BAD", "OK2"]
+
+    await asyncio.gather(*(register(root, recorder, symbol) for symbol in symbols))
+
+    assert sorted(recorder.handled) == ["FIRST", "OK1", "OK2"]
+    assert any(len(call) > 1 and "BAD" in call for call in recorder.calls)  # it was batched
+    rows = await outbox_rows(engine)
+    assert rows["BAD"].delivered_at is None
+    assert rows["BAD"].attempts == 1
+    assert "cannot handle BAD" in rows["BAD"].last_error
+    for symbol in ("FIRST", "OK1", "OK2"):
+        assert rows[symbol].delivered_at is not None
+        assert rows[symbol].last_error is None
