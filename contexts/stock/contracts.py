@@ -138,23 +138,11 @@ class StockCatalog(Protocol):
 
     async def get_quotes(self, stock_ids: Sequence[UUID]) -> dict[UUID, StockQuote]:
         """The known stocks among ``stock_ids`` (delisted included), each with its latest
-        close, in one read: what ``get_stocks`` and ``get_latest_closes`` answer together."""
+        close, in one read."""
         ...
 
     async def get_splits(self, stock_ids: Sequence[UUID]) -> dict[UUID, list[SplitInfo]]:
         """Each stock's splits ascending by effective date (stocks without any: empty list)."""
-        ...
-
-    async def get_latest_closes(
-        self, stock_ids: Sequence[UUID], on_or_before: date | None = None
-    ) -> dict[UUID, ClosingPrice]:
-        """The latest close of each priced stock among ``stock_ids`` (on or before a date)."""
-        ...
-
-    async def get_closes(
-        self, stock_ids: Sequence[UUID], first: date, last: date
-    ) -> dict[UUID, list[ClosingPrice]]:
-        """Each stock's closes from ``first`` to ``last`` inclusive, ascending."""
         ...
 
     async def get_close_series(

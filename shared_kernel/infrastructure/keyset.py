@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import BindParameter, ColumnElement, and_, bindparam, or_
 
 from shared_kernel.application.pagination import Keyset
 from shared_kernel.domain.errors import InvalidInput
@@ -47,12 +48,33 @@ class KeysetOrder:
 
     def after(self, keyset: Keyset) -> ColumnElement[bool]:
         """Rows that come after the row with ``keyset``."""
+        return self._beyond(self._values(keyset))
+
+    def after_placeholder(self) -> ColumnElement[bool]:
+        """Rows that come after a row whose keyset is bound later, by ``after_parameters``:
+        for a statement built once and run with each page's parameters."""
+        return self._beyond(self._placeholders())
+
+    def after_parameters(self, keyset: Keyset) -> dict[str, Any]:
+        """The values of ``after_placeholder``'s parameters for the row with ``keyset``."""
+        values = self._values(keyset)
+        return {p.key: value for p, value in zip(self._placeholders(), values, strict=True)}
+
+    def _values(self, keyset: Keyset) -> list[Any]:
         try:
             if len(keyset) != len(self.columns):
                 raise ValueError
-            values = [_parse(c, text) for c, text in zip(self.columns, keyset, strict=True)]
+            return [_parse(c, text) for c, text in zip(self.columns, keyset, strict=True)]
         except ValueError:
             raise InvalidInput.for_field("cursor", "does not belong to this list") from None
+
+    def _placeholders(self) -> list[BindParameter[Any]]:
+        return [
+            bindparam(f"keyset_after_{index}", type_=column.type)
+            for index, column in enumerate(self.columns)
+        ]
+
+    def _beyond(self, values: Sequence[Any]) -> ColumnElement[bool]:
         condition: ColumnElement[bool] | None = None
         for column, value in reversed(list(zip(self.columns, values, strict=True))):
             beyond = column < value if self.descending else column > value

@@ -131,44 +131,6 @@ class SqlStockCatalog:
             )
         return result
 
-    async def get_latest_closes(
-        self, stock_ids: Sequence[UUID], on_or_before: date | None = None
-    ) -> dict[UUID, ClosingPrice]:
-        if not stock_ids:
-            return {}
-        async with self._engine.connect() as connection:
-            return await _latest_closes(connection, stock_ids, on_or_before)
-
-    async def get_closes(
-        self, stock_ids: Sequence[UUID], first: date, last: date
-    ) -> dict[UUID, list[ClosingPrice]]:
-        """Read stock by stock, the columns as the driver gives them.
-
-        A performance report reads millions of closes: SQLAlchemy's per-row
-        type processing (SQLite keeps dates and exact decimals as text, parsed
-        by a regular expression and ``Decimal``) cost most of the time, and so
-        did repeating each stock's id on each of its rows.
-        """
-        result: dict[UUID, list[ClosingPrice]] = {}
-        query = (
-            select(type_coerce(prices.c.date, String), type_coerce(prices.c.close, String))
-            .where(
-                prices.c.stock_id == bindparam("stock_id"),
-                prices.c.date >= first,
-                prices.c.date <= last,
-            )
-            .order_by(prices.c.date)
-        )
-        async with self._engine.connect() as connection:
-            for stock_id in dict.fromkeys(stock_ids):
-                rows = (await connection.execute(query, {"stock_id": stock_id})).all()
-                if rows:
-                    result[stock_id] = [
-                        ClosingPrice(date=_as_date(day), close=_as_decimal(close))
-                        for day, close in rows
-                    ]
-        return result
-
     async def get_close_series(
         self, stock_ids: Sequence[UUID], first: date, last: date
     ) -> dict[UUID, CloseSeries]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, and_, bindparam, func, or_, select
+from sqlalchemy import Integer, Select, String, and_, bindparam, func, or_, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -78,6 +79,34 @@ _SORT_ORDERS = {
 """Symbols are unique, so they need no tie-break; names and creation times do."""
 
 
+@functools.cache
+def _search_statement(
+    sort: StockSort, by_text: bool, by_sector: bool, by_listed: bool, resuming: bool
+) -> Select[Any]:
+    """The search for one combination of filters, built once (at most 96 of them).
+
+    Building the statement and its cache key cost more than SQLite takes to
+    answer it; every value is a parameter, bound per request.
+    """
+    order = _SORT_ORDERS[sort]
+    query = _STOCK_VIEW_QUERY
+    if by_text:
+        pattern = bindparam("pattern", type_=String)
+        query = query.where(
+            or_(
+                func.lower(stocks.c.symbol).like(pattern, escape="\\"),
+                func.lower(stocks.c.name).like(pattern, escape="\\"),
+            )
+        )
+    if by_sector:
+        query = query.where(stocks.c.sector == bindparam("sector"))
+    if by_listed:
+        query = query.where(stocks.c.listed == bindparam("listed"))
+    if resuming:
+        query = query.where(order.after_placeholder())
+    return query.order_by(*order.order_by()).limit(bindparam("page_limit", type_=Integer))
+
+
 class SqlStockReader:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -95,24 +124,24 @@ class SqlStockReader:
 
     async def search(self, stock_filter: StockFilter, page: PageRequest) -> Page[StockView]:
         sort = _SORT_ORDERS[stock_filter.sort]
-        query = _STOCK_VIEW_QUERY
+        parameters: dict[str, Any] = {"page_limit": page.limit + 1}
         if stock_filter.text:
-            pattern = f"%{_escape_like(stock_filter.text.lower())}%"
-            query = query.where(
-                or_(
-                    func.lower(stocks.c.symbol).like(pattern, escape="\\"),
-                    func.lower(stocks.c.name).like(pattern, escape="\\"),
-                )
-            )
+            parameters["pattern"] = f"%{_escape_like(stock_filter.text.lower())}%"
         if stock_filter.sector is not None:
-            query = query.where(stocks.c.sector == stock_filter.sector)
+            parameters["sector"] = stock_filter.sector
         if stock_filter.listed is not None:
-            query = query.where(stocks.c.listed == stock_filter.listed)
+            parameters["listed"] = stock_filter.listed
         if page.after is not None:
-            query = query.where(sort.after(page.after))
-        query = query.order_by(*sort.order_by()).limit(page.limit + 1)
+            parameters |= sort.after_parameters(page.after)
+        query = _search_statement(
+            stock_filter.sort,
+            "pattern" in parameters,
+            "sector" in parameters,
+            "listed" in parameters,
+            page.after is not None,
+        )
         async with self._engine.connect() as connection:
-            rows = (await connection.execute(query)).mappings().all()
+            rows = (await connection.execute(query, parameters)).mappings().all()
         views = [_view(row) for row in rows[: page.limit]]
         more = len(rows) > page.limit
         next_keyset = None

@@ -9,7 +9,7 @@ from uuid import uuid4
 
 import pytest
 
-from contexts.stock.contracts import ClosingPrice, StockCatalog, StockInfo
+from contexts.stock.contracts import StockCatalog, StockInfo
 from contexts.stock.domain.price import DailyPrice
 from contexts.stock.domain.split import Split
 from contexts.stock.domain.stock import Stock, StockDetails
@@ -114,43 +114,3 @@ async def test_get_splits_ascending_with_empty_lists(catalog: dict[str, Any]) ->
     assert [s.split_id for s in found[catalog["AAPL"]]] == catalog["splits"]
     assert found[catalog["XOM"]] == []
     assert await port.get_splits([]) == {}
-
-
-async def test_get_latest_closes(catalog: dict[str, Any]) -> None:
-    port: StockCatalog = catalog["port"]
-    found = await port.get_latest_closes([catalog["AAPL"], catalog["MSFT"], catalog["XOM"]])
-    assert found == {
-        catalog["AAPL"]: ClosingPrice(date(2025, 1, 6), Decimal("0.000000000001")),
-        catalog["MSFT"]: ClosingPrice(date(2024, 12, 31), Decimal("400")),
-    }
-    assert await port.get_latest_closes([]) == {}
-    on_the_3rd = await port.get_latest_closes(
-        [catalog["AAPL"], catalog["MSFT"]], on_or_before=date(2025, 1, 3)
-    )
-    assert on_the_3rd == {
-        catalog["AAPL"]: ClosingPrice(date(2025, 1, 3), Decimal("101.20")),
-        catalog["MSFT"]: ClosingPrice(date(2024, 12, 31), Decimal("400")),
-    }
-    before_any = await port.get_latest_closes([catalog["AAPL"]], on_or_before=date(2025, 1, 1))
-    assert before_any == {}
-
-
-async def test_get_closes_in_a_range_inclusive_ascending(catalog: dict[str, Any]) -> None:
-    port: StockCatalog = catalog["port"]
-    found = await port.get_closes(
-        [catalog["AAPL"], catalog["MSFT"], catalog["XOM"]], date(2025, 1, 2), date(2025, 1, 3)
-    )
-    assert found == {
-        catalog["AAPL"]: [
-            ClosingPrice(date(2025, 1, 2), Decimal("100.10")),
-            ClosingPrice(date(2025, 1, 3), Decimal("101.20")),
-        ]
-    }
-    assert str(found[catalog["AAPL"]][0].close) == "100.10"
-    whole = await port.get_closes([catalog["AAPL"]], date(2000, 1, 1), date(2030, 1, 1))
-    assert [c.date for c in whole[catalog["AAPL"]]] == [
-        date(2025, 1, 2),
-        date(2025, 1, 3),
-        date(2025, 1, 6),
-    ]
-    assert await port.get_closes([], date(2000, 1, 1), date(2030, 1, 1)) == {}

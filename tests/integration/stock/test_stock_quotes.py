@@ -102,20 +102,6 @@ async def test_each_known_stock_with_its_latest_close(
     assert str(sap_close.close) == "236.50"  # exact, as recorded
 
 
-async def test_agrees_with_the_stock_and_latest_close_queries(
-    stock_context: Any, stocks: dict[str, UUID]
-) -> None:
-    port: StockCatalog = stock_context.catalog()
-    ids = [*stocks.values(), stocks["NVDA"]]  # a repeated id is answered once
-    quotes = await port.get_quotes(ids)
-    infos = await port.get_stocks(ids)
-    closes = await port.get_latest_closes(ids)
-    assert {stock_id: quote.info for stock_id, quote in quotes.items()} == infos
-    assert {
-        stock_id: quote.latest for stock_id, quote in quotes.items() if quote.latest is not None
-    } == closes
-
-
 async def test_no_stocks_asked_no_read(stock_context: Any) -> None:
     port: StockCatalog = stock_context.catalog()
     assert await port.get_quotes([]) == {}

@@ -50,3 +50,17 @@ def test_a_cursor_that_does_not_fit_is_invalid_input(keyset: tuple[str, ...]) ->
 def test_text_columns_take_the_text_as_it_is() -> None:
     condition = KeysetOrder(rows.c.name, rows.c.id).after(("Ä%_", str(UUID(int=1))))
     assert "Ä%_" in condition.compile().params.values()
+
+
+def test_a_placeholder_condition_takes_the_keyset_as_parameters() -> None:
+    order = KeysetOrder(rows.c.at, rows.c.id, descending=True)
+    at, row_id = datetime(2025, 1, 2, tzinfo=UTC), uuid4()
+    parameters = order.after_parameters(order.keyset(at, row_id))
+    assert sorted(parameters.values(), key=str) == sorted([at, row_id], key=str)
+    placeholder = order.after_placeholder().compile()
+    assert set(placeholder.params) == set(parameters)
+    assert str(placeholder) == (
+        "rows.at < :keyset_after_0 OR rows.at = :keyset_after_0 AND rows.id < :keyset_after_1"
+    )
+    with pytest.raises(InvalidInput):
+        order.after_parameters(("not a time", str(row_id)))
