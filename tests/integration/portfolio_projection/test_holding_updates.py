@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 import random
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from uuid import UUID, uuid4
 
 import httpx
@@ -26,42 +25,9 @@ from tests.integration.portfolio_projection.test_projector import (
     reader_of,
     statements,
 )
+from tests.integration.portfolio_projection.transactions import transaction_data
 
 START = datetime(2024, 1, 2, 15, tzinfo=UTC)
-
-
-def transaction(
-    portfolio_id: UUID,
-    stock_id: UUID,
-    kind: str,
-    executed_at: datetime,
-    recorded_at: datetime,
-    *,
-    quantity: str | None = None,
-    price: str | None = None,
-    amount: str | None = None,
-    fee: str = "0",
-    tax: str = "0",
-) -> TransactionData:
-    traded = quantity is not None and price is not None
-    return TransactionData(
-        transaction_id=uuid4(),
-        portfolio_id=portfolio_id,
-        owner_id=uuid4(),
-        type=kind,
-        stock_id=stock_id,
-        symbol=None,
-        quantity=Decimal(quantity) if quantity else None,
-        price=Decimal(price) if price else None,
-        amount=Decimal(quantity) * Decimal(price) if traded else Decimal(amount or 0),
-        fee=Decimal(fee),
-        tax=Decimal(tax),
-        currency="USD",
-        executed_at=executed_at,
-        recorded_at=recorded_at,
-        voided_at=None,
-        external_id=None,
-    )
 
 
 def expected(
@@ -125,10 +91,10 @@ def random_events(
         moment += timedelta(hours=rng.choice([0, 0, 5, 30, -50]))
         price = f"{rng.randint(100, 9999) / 100:.2f}"
         if roll < 0.6:
-            data = transaction(
+            data = transaction_data(
                 portfolio_id,
-                stock_id,
                 "BUY",
+                stock_id,
                 moment,
                 recorded_at,
                 quantity=str(rng.randint(1, 30)),
@@ -137,10 +103,10 @@ def random_events(
                 tax=rng.choice(["0", "0.12"]),
             )
         elif roll < 0.8:
-            data = transaction(
+            data = transaction_data(
                 portfolio_id,
-                stock_id,
                 "SELL",
+                stock_id,
                 moment,
                 recorded_at,
                 quantity=rng.choice(["1", "7", "0.5", "3"]),
@@ -149,11 +115,13 @@ def random_events(
                 tax=rng.choice(["0", "0.07"]),
             )
         elif roll < 0.9:
-            data = transaction(
-                portfolio_id, stock_id, "DIVIDEND", moment, recorded_at, amount="3.33", tax="0.5"
+            data = transaction_data(
+                portfolio_id, "DIVIDEND", stock_id, moment, recorded_at, amount="3.33", tax="0.5"
             )
         else:
-            data = transaction(portfolio_id, stock_id, "FEE", moment, recorded_at, amount="2.5")
+            data = transaction_data(
+                portfolio_id, "FEE", stock_id, moment, recorded_at, amount="2.5"
+            )
         recorded.append(data)
         events.append(TransactionRecorded(transaction=data))
     return events
@@ -198,10 +166,10 @@ async def test_a_buy_that_extends_the_position_is_added_without_reading_its_hist
     portfolio_id = UUID(await create_portfolio(client))
     stock_id = uuid4()
     history = [
-        transaction(
+        transaction_data(
             portfolio_id,
-            stock_id,
             "BUY",
+            stock_id,
             START + timedelta(days=day),
             START + timedelta(days=day),
             quantity="10",
@@ -211,7 +179,7 @@ async def test_a_buy_that_extends_the_position_is_added_without_reading_its_hist
     ]
     await projector.apply([TransactionRecorded(transaction=data) for data in history])
     later = START + timedelta(days=9)
-    buy = transaction(portfolio_id, stock_id, "BUY", later, later, quantity="3", price="10.10")
+    buy = transaction_data(portfolio_id, "BUY", stock_id, later, later, quantity="3", price="10.10")
     with statements(engine_of(app)) as seen:
         await projector.apply([TransactionRecorded(transaction=buy)])
     history_reads = [
@@ -221,8 +189,8 @@ async def test_a_buy_that_extends_the_position_is_added_without_reading_its_hist
     (figures,) = await reader_of(app).holdings(portfolio_id)
     assert digits(figures) == digits(expected(stock_id, [*history, buy], []))
     # a back-dated buy is not an extension: the position is replayed, and still exact
-    early = transaction(
-        portfolio_id, stock_id, "BUY", START - timedelta(days=1), later, quantity="1", price="1"
+    early = transaction_data(
+        portfolio_id, "BUY", stock_id, START - timedelta(days=1), later, quantity="1", price="1"
     )
     await projector.apply([TransactionRecorded(transaction=early)])
     (figures,) = await reader_of(app).holdings(portfolio_id)

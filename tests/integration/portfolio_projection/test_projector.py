@@ -49,6 +49,7 @@ from tests.api.portfolio_analytics.analytics_api import (
     void,
 )
 from tests.api.portfolio_analytics.random_history import new_stocks, play, random_operations
+from tests.integration.portfolio_projection.transactions import transaction_data
 
 Snapshot = tuple[list[HoldingFigures], Decimal]
 
@@ -139,39 +140,6 @@ async def test_a_redelivered_event_changes_nothing(app: FastAPI, client: httpx.A
 MOMENT = datetime(2024, 2, 1, 12, tzinfo=UTC)
 
 
-def _data(
-    portfolio_id: UUID,
-    kind: str,
-    stock_id: UUID | None,
-    executed_at: str,
-    *,
-    quantity: str | None = None,
-    price: str | None = None,
-    amount: str | None = None,
-    fee: str = "0",
-    tax: str = "0",
-) -> TransactionData:
-    total = Decimal(amount) if amount else Decimal(quantity or 0) * Decimal(price or 0)
-    return TransactionData(
-        transaction_id=uuid4(),
-        portfolio_id=portfolio_id,
-        owner_id=uuid4(),
-        type=kind,
-        stock_id=stock_id,
-        symbol=None,
-        quantity=Decimal(quantity) if quantity else None,
-        price=Decimal(price) if price else None,
-        amount=total,
-        fee=Decimal(fee),
-        tax=Decimal(tax),
-        currency="USD",
-        executed_at=datetime.fromisoformat(executed_at),
-        recorded_at=MOMENT,
-        voided_at=None,
-        external_id=None,
-    )
-
-
 def history_events(portfolio_id: UUID, stock_id: UUID) -> list[IntegrationEvent]:
     """A history in the order it happened: a deposit, three buys (the last one
     voided), a 2-for-1 split, a sell (after the split, in post-split units) and a
@@ -179,7 +147,14 @@ def history_events(portfolio_id: UUID, stock_id: UUID) -> list[IntegrationEvent]
 
     def data(kind: str, day: str, **figures: str) -> TransactionData:
         stock = None if kind == "DEPOSIT" else stock_id
-        return _data(portfolio_id, kind, stock, f"2024-01-{day}+00:00", **figures)
+        return transaction_data(
+            portfolio_id,
+            kind,
+            stock,
+            datetime.fromisoformat(f"2024-01-{day}+00:00"),
+            MOMENT,
+            **figures,
+        )
 
     voided = data("BUY", "03T16:00:00", quantity="30", price="11")
     split = StockSplitRecorded(
@@ -268,8 +243,24 @@ async def test_a_sell_before_its_buy_is_only_temporarily_short(
 ) -> None:
     portfolio_id = UUID(await create_portfolio(client))
     stock_id = uuid4()
-    buy = _data(portfolio_id, "BUY", stock_id, "2024-01-02T15:00:00Z", quantity="10", price="5")
-    sell = _data(portfolio_id, "SELL", stock_id, "2024-01-03T15:00:00Z", quantity="4", price="6")
+    buy = transaction_data(
+        portfolio_id,
+        "BUY",
+        stock_id,
+        datetime.fromisoformat("2024-01-02T15:00:00Z"),
+        MOMENT,
+        quantity="10",
+        price="5",
+    )
+    sell = transaction_data(
+        portfolio_id,
+        "SELL",
+        stock_id,
+        datetime.fromisoformat("2024-01-03T15:00:00Z"),
+        MOMENT,
+        quantity="4",
+        price="6",
+    )
     projector = projector_of(app)
     await projector.apply([TransactionRecorded(transaction=sell)])
     (short,), balance = await snapshot(app, portfolio_id)
@@ -290,7 +281,14 @@ async def test_events_for_a_deleted_portfolio_are_ignored(
     portfolio_id = await create_portfolio(client)
     response = await client.delete(f"{PORTFOLIOS}/{portfolio_id}")
     assert response.status_code == 204, response.text
-    deposit = _data(UUID(portfolio_id), "DEPOSIT", None, "2024-01-01T10:00:00+00:00", amount="10")
+    deposit = transaction_data(
+        UUID(portfolio_id),
+        "DEPOSIT",
+        None,
+        datetime.fromisoformat("2024-01-01T10:00:00+00:00"),
+        MOMENT,
+        amount="10",
+    )
     late = TransactionRecorded(transaction=deposit)
     await projector_of(app).apply([late])
     async with engine_of(app).connect() as connection:

@@ -9,7 +9,7 @@ from uuid import uuid4
 
 import pytest
 
-from contexts.stock.contracts import StockCatalog, StockInfo
+from contexts.stock.contracts import ClosingPrice, StockCatalog, StockInfo, StockQuote
 from contexts.stock.domain.price import DailyPrice
 from contexts.stock.domain.split import Split
 from contexts.stock.domain.stock import Stock, StockDetails
@@ -114,3 +114,26 @@ async def test_get_splits_ascending_with_empty_lists(catalog: dict[str, Any]) ->
     assert [s.split_id for s in found[catalog["AAPL"]]] == catalog["splits"]
     assert found[catalog["XOM"]] == []
     assert await port.get_splits([]) == {}
+
+
+async def test_get_quotes_gives_each_known_stock_with_its_latest_close(
+    catalog: dict[str, Any],
+) -> None:
+    port: StockCatalog = catalog["port"]
+    ids = [catalog["AAPL"], catalog["MSFT"], catalog["XOM"], uuid4(), catalog["AAPL"]]
+    infos = await port.get_stocks(ids)
+    found = await port.get_quotes(ids)
+    assert found == {
+        catalog["AAPL"]: StockQuote(
+            infos[catalog["AAPL"]], ClosingPrice(date(2025, 1, 6), Decimal("0.000000000001"))
+        ),
+        catalog["MSFT"]: StockQuote(
+            infos[catalog["MSFT"]], ClosingPrice(date(2024, 12, 31), Decimal("400"))
+        ),
+        catalog["XOM"]: StockQuote(infos[catalog["XOM"]], None),
+    }
+    apple_close = found[catalog["AAPL"]].latest
+    assert apple_close is not None
+    # exact, as recorded: the same digits and exponent, not just an equal value
+    assert apple_close.close.as_tuple() == Decimal("0.000000000001").as_tuple()
+    assert await port.get_quotes([]) == {}
