@@ -9,7 +9,7 @@ are delivered, and one call's failing event does not hold back the others'.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,16 +27,27 @@ CONCURRENT = 6
 
 
 class SlowRecorder:
-    """A subscriber that takes its time, and fails on a batch naming ``poison``."""
+    """A subscriber that takes its time, and fails on a batch naming ``poison``.
 
-    def __init__(self, poison: str | None = None) -> None:
+    ``hold_first`` is awaited in the first call: while it waits, the deliveries
+    of the commits that finish meanwhile queue behind it.
+    """
+
+    def __init__(
+        self,
+        poison: str | None = None,
+        hold_first: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         self.poison = poison
+        self.hold_first = hold_first
         self.calls: list[list[str]] = []
         self.handled: list[str] = []
 
     async def __call__(self, events: Sequence[IntegrationEvent]) -> None:
         symbols = [event.symbol for event in events if isinstance(event, StockRegistered)]
         self.calls.append(symbols)
+        if self.hold_first is not None and len(self.calls) == 1:
+            await self.hold_first()
         await asyncio.sleep(0.05)
         if self.poison in symbols:
             raise RuntimeError(f"cannot handle {self.poison}")
@@ -91,14 +102,27 @@ async def test_overlapping_deliveries_go_out_as_batches(
 async def test_a_failing_event_does_not_hold_back_its_batch(
     root: RootContainer, engine: AsyncEngine
 ) -> None:
-    recorder = SlowRecorder(poison="BAD")
-    root.bus().subscribe((StockRegistered,), "test.slow-recorder", recorder)
     symbols = ["FIRST", "OK1", "BAD", "OK2"]
+    first_delivery_started = asyncio.Event()
 
-    await asyncio.gather(*(register(root, recorder, symbol) for symbol in symbols))
+    async def until_the_others_committed() -> None:
+        first_delivery_started.set()
+        for _ in range(500):  # at most 5 s
+            if len(await outbox_rows(engine)) == len(symbols):
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.2)  # from each commit to its queued delivery: closing its connection
+
+    recorder = SlowRecorder(poison="BAD", hold_first=until_the_others_committed)
+    root.bus().subscribe((StockRegistered,), "test.slow-recorder", recorder)
+
+    first = asyncio.create_task(register(root, recorder, "FIRST"))
+    await first_delivery_started.wait()
+    await asyncio.gather(first, *(register(root, recorder, symbol) for symbol in symbols[1:]))
 
     assert sorted(recorder.handled) == ["FIRST", "OK1", "OK2"]
-    assert any(len(call) > 1 and "BAD" in call for call in recorder.calls)  # it was batched
+    assert recorder.calls[0] == ["FIRST"]
+    assert sorted(recorder.calls[1]) == ["BAD", "OK1", "OK2"]  # batched behind FIRST
     rows = await outbox_rows(engine)
     assert rows["BAD"].delivered_at is None
     assert rows["BAD"].attempts == 1
