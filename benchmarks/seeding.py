@@ -23,7 +23,7 @@ from bootstrap.container import RootContainer
 from bootstrap.settings import Settings
 from contexts.identity.application.accounts import AccountService
 from contexts.portfolio.application.portfolios import OpenPortfolio, PortfolioService
-from contexts.stock.application.catalog import CatalogService, RegisterStock
+from contexts.stock.application.catalog import CatalogService
 from contexts.stock.application.prices import PriceService, RecordPrices
 from contexts.stock.application.splits import RecordSplit, SplitService
 from contexts.stock.domain.price import MAX_PRICES_PER_REQUEST, DailyPrice
@@ -105,15 +105,7 @@ async def seed(container: RootContainer, options: Options, progress: Progress) -
     specs = demo_data.synthetic_stocks(options.stocks, random.Random(options.seed))
     ids: dict[str, UUID] = {}
     for spec in specs:
-        view = await catalog.register(
-            RegisterStock(
-                symbol=spec.symbol,
-                name=spec.name,
-                sector=spec.sector,
-                industry_group=spec.industry_group,
-                exchange=spec.exchange,
-            )
-        )
+        view = await catalog.register(spec.registration())
         ids[spec.symbol] = view.id
     progress(f"seeding: {len(specs)} stocks registered")
 

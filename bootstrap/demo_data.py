@@ -25,7 +25,9 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Context, Decimal, localcontext
 from fractions import Fraction
 
+from contexts.stock.application.catalog import RegisterStock
 from contexts.stock.domain.gics import INDUSTRY_GROUPS_BY_SECTOR
+from contexts.transaction.application.csv_format import TRANSACTION_CSV_COLUMNS
 
 CENT = Decimal("0.01")
 TRADING_DAYS_PER_YEAR = 252
@@ -35,19 +37,6 @@ TRADE_FEE = Decimal("1.00")
 """Broker commission on a buy or a sell."""
 ANNUAL_FEE = Decimal("25.00")
 """Custody fee charged at the first transaction of each new year."""
-CSV_COLUMNS = (
-    "executed_at",
-    "type",
-    "symbol",
-    "quantity",
-    "price",
-    "amount",
-    "fee",
-    "tax",
-    "notes",
-    "external_id",
-)
-"""The transaction import format (API.md "Transactions")."""
 
 _MONEY = Context(prec=28, rounding=ROUND_HALF_EVEN)
 _MAX_DAILY_MOVE = Decimal("0.5")
@@ -69,6 +58,17 @@ class StockSpec:
     """Annual volatility of the walk (0.25 is 25 %)."""
     dividend_yield: Decimal = Decimal(0)
     """Annual dividend as a fraction of the price; 0 pays none."""
+
+    def registration(self, notes: str | None = None) -> RegisterStock:
+        """The catalog command that registers this stock."""
+        return RegisterStock(
+            symbol=self.symbol,
+            name=self.name,
+            sector=self.sector,
+            industry_group=self.industry_group,
+            exchange=self.exchange,
+            notes=notes,
+        )
 
 
 @dataclass(frozen=True)
@@ -544,7 +544,7 @@ def history_csv(rows: Sequence[HistoryRow]) -> bytes:
     """``rows`` in the transaction import format (API.md), UTF-8 with a header."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(TRANSACTION_CSV_COLUMNS)
     for row in rows:
         writer.writerow(
             [

@@ -22,7 +22,7 @@ from contexts.identity.domain.errors import EmailTaken
 from contexts.identity.domain.user import User, check_password
 from contexts.portfolio.application.portfolios import OpenPortfolio, PortfolioService
 from contexts.portfolio.domain.portfolio import NameTaken
-from contexts.stock.application.catalog import CatalogService, RegisterStock
+from contexts.stock.application.catalog import CatalogService
 from contexts.stock.application.ports import StockReader, StockView
 from contexts.stock.application.prices import PriceService, RecordPrices
 from contexts.stock.application.splits import RecordSplit, SplitService
@@ -93,16 +93,7 @@ async def _demo_stock(
     catalog: CatalogService, reader: StockReader, spec: demo_data.StockSpec
 ) -> tuple[StockView, bool]:
     try:
-        view = await catalog.register(
-            RegisterStock(
-                symbol=spec.symbol,
-                name=spec.name,
-                sector=spec.sector,
-                industry_group=spec.industry_group,
-                exchange=spec.exchange,
-                notes=DEMO_NOTES,
-            )
-        )
+        view = await catalog.register(spec.registration(notes=DEMO_NOTES))
         return view, True
     except SymbolTaken:
         existing = await reader.get_by_symbol(spec.symbol)
