@@ -30,6 +30,7 @@ from contexts.portfolio.infrastructure.tables import (
 )
 from contexts.stock.contracts import SplitInfo
 from contexts.transaction.contracts import TransactionData
+from shared_kernel.infrastructure.compiled_select import CompiledSelect
 from shared_kernel.infrastructure.database import conflict_insert
 
 _POSITION_KINDS = [kind.value for kind in EntryKind]
@@ -133,7 +134,7 @@ def _split(row: RowMapping) -> SplitEntry:
     )
 
 
-_OWNED_HOLDINGS = (
+_OWNED_HOLDINGS = CompiledSelect(
     select(
         portfolios.c.currency,
         # Exact decimals as text on both databases, read by ``Decimal``: cheaper than
@@ -153,7 +154,7 @@ _OWNED_HOLDINGS = (
         portfolios.c.owner_id == bindparam("owner_id"),
     )
 )
-"""Built once: one row per holding, or one without a holding for a portfolio with none."""
+"""Compiled once: one row per holding, or one without a holding for a portfolio with none."""
 
 
 def _live_position_entries() -> Any:
@@ -384,18 +385,16 @@ class SqlProjectionReader:
 
     async def owned_holdings(self, portfolio_id: UUID, owner_id: UUID) -> OwnedHoldings | None:
         async with self._engine.connect() as connection:
-            rows = (
-                await connection.execute(
-                    _OWNED_HOLDINGS, {"portfolio_id": portfolio_id, "owner_id": owner_id}
-                )
-            ).all()
+            rows = await _OWNED_HOLDINGS.fetch_all(
+                connection, {"portfolio_id": portfolio_id, "owner_id": owner_id}
+            )
         if not rows:
             return None
-        currency, balance = rows[0][0], rows[0][1]
+        currency, balance = rows[0]["currency"], rows[0]["balance"]
         figures = [
-            HoldingFigures(stock_id, *map(Decimal, values))
-            for _, _, stock_id, *values in rows
-            if stock_id is not None
+            HoldingFigures(row["stock_id"], *(Decimal(row[name]) for name in _FIGURES))
+            for row in rows
+            if row["stock_id"] is not None
         ]
         return OwnedHoldings(currency, figures, Decimal(balance) if balance is not None else _ZERO)
 

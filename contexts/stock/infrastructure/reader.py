@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Integer, Select, String, and_, bindparam, func, or_, select
-from sqlalchemy.engine import RowMapping
+from sqlalchemy import Integer, String, and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contexts.stock.application.ports import (
@@ -22,6 +22,7 @@ from contexts.stock.domain.price import DailyPrice
 from contexts.stock.domain.stock import symbol_key
 from contexts.stock.infrastructure.tables import prices, splits, stocks
 from shared_kernel.application.pagination import Page, PageRequest
+from shared_kernel.infrastructure.compiled_select import CompiledSelect
 from shared_kernel.infrastructure.keyset import KeysetOrder
 
 _latest = prices.alias("latest")
@@ -34,13 +35,13 @@ _LATEST_DATE = (
 _STOCK_VIEW_QUERY = select(stocks, _LATEST_DATE, prices.c.close.label("latest_close")).select_from(
     stocks.outerjoin(prices, and_(prices.c.stock_id == stocks.c.id, prices.c.date == _LATEST_DATE))
 )
-# Built once: a statement made per request costs more to build and to look up in
-# SQLAlchemy's compiled cache than the query costs SQLite to answer.
-_STOCK_BY_ID = _STOCK_VIEW_QUERY.where(stocks.c.id == bindparam("stock_id"))
-_STOCK_BY_SYMBOL = _STOCK_VIEW_QUERY.where(stocks.c.symbol == bindparam("symbol"))
+# Built and compiled once: a statement made per request costs more to build and to
+# look up in SQLAlchemy's compiled cache than the query costs SQLite to answer.
+_STOCK_BY_ID = CompiledSelect(_STOCK_VIEW_QUERY.where(stocks.c.id == bindparam("stock_id")))
+_STOCK_BY_SYMBOL = CompiledSelect(_STOCK_VIEW_QUERY.where(stocks.c.symbol == bindparam("symbol")))
 
 
-def _view(row: RowMapping) -> StockView:
+def _view(row: Mapping[str, Any]) -> StockView:
     latest = (
         LatestPrice(date=row["latest_date"], close=row["latest_close"])
         if row["latest_date"] is not None
@@ -82,7 +83,7 @@ _SORT_ORDERS = {
 @functools.cache
 def _search_statement(
     sort: StockSort, by_text: bool, by_sector: bool, by_listed: bool, resuming: bool
-) -> Select[Any]:
+) -> CompiledSelect:
     """The search for one combination of filters, built once (at most 96 of them).
 
     Building the statement and its cache key cost more than SQLite takes to
@@ -104,16 +105,18 @@ def _search_statement(
         query = query.where(stocks.c.listed == bindparam("listed"))
     if resuming:
         query = query.where(order.after_placeholder())
-    return query.order_by(*order.order_by()).limit(bindparam("page_limit", type_=Integer))
+    return CompiledSelect(
+        query.order_by(*order.order_by()).limit(bindparam("page_limit", type_=Integer))
+    )
 
 
 class SqlStockReader:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def _one(self, query: Select[Any], parameters: dict[str, Any]) -> StockView | None:
+    async def _one(self, query: CompiledSelect, parameters: dict[str, Any]) -> StockView | None:
         async with self._engine.connect() as connection:
-            row = (await connection.execute(query, parameters)).mappings().first()
+            row = await query.fetch_one(connection, parameters)
         return _view(row) if row is not None else None
 
     async def get(self, stock_id: UUID) -> StockView | None:
@@ -141,7 +144,7 @@ class SqlStockReader:
             page.after is not None,
         )
         async with self._engine.connect() as connection:
-            rows = (await connection.execute(query, parameters)).mappings().all()
+            rows = await query.fetch_all(connection, parameters)
         views = [_view(row) for row in rows[: page.limit]]
         more = len(rows) > page.limit
         next_keyset = None

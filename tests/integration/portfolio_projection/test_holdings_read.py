@@ -4,23 +4,25 @@ closes in another, whatever the size of the book."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
+from unittest.mock import patch
 from uuid import UUID, uuid4
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import event as sql_event
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bootstrap.container import RootContainer
 from bootstrap.settings import Settings
 from contexts.portfolio.application.ports import ProjectionReader
 from contexts.portfolio.application.reports import PortfolioReports
 from contexts.portfolio.contracts import PortfolioDirectory
+from shared_kernel.infrastructure.compiled_select import CompiledSelect
 from tests.api.portfolio_analytics.analytics_api import (
     cash,
     create_portfolio,
@@ -54,8 +56,16 @@ async def quiet(settings: Settings) -> AsyncIterator[RootContainer]:
 
 @contextmanager
 def counted_reads(engine: AsyncEngine) -> Iterator[dict[str, int]]:
-    """Connections checked out of the pool and queries sent, while inside."""
+    """Connections checked out of the pool and queries sent, while inside: through
+    SQLAlchemy, or on the driver by a CompiledSelect."""
     counts = {"checkouts": 0, "queries": 0}
+    run_on_driver = CompiledSelect.fetch_all
+
+    async def driver_query(
+        compiled: CompiledSelect, connection: AsyncConnection, parameters: Mapping[str, Any]
+    ) -> list[dict[str, Any]]:
+        counts["queries"] += 1
+        return await run_on_driver(compiled, connection, parameters)
 
     def checkout(*_: Any) -> None:
         counts["checkouts"] += 1
@@ -67,7 +77,8 @@ def counted_reads(engine: AsyncEngine) -> Iterator[dict[str, int]]:
     sql_event.listen(engine.sync_engine.pool, "checkout", checkout)
     sql_event.listen(engine.sync_engine, "before_cursor_execute", statement)
     try:
-        yield counts
+        with patch.object(CompiledSelect, "fetch_all", driver_query):
+            yield counts
     finally:
         sql_event.remove(engine.sync_engine, "before_cursor_execute", statement)
         sql_event.remove(engine.sync_engine.pool, "checkout", checkout)
