@@ -5,6 +5,7 @@ from __future__ import annotations
 from uuid import uuid4
 
 import pytest
+from starlette.requests import Request
 
 from contexts.identity.domain.api_key import Scope
 from shared_kernel.application.principal import READ, WRITE, Principal
@@ -40,6 +41,12 @@ class StubResolver:
         return self.known.get(credential)
 
 
+def bearing(authorization: str | None) -> Request:
+    """A request with this ``Authorization`` header (none for None)."""
+    headers = [] if authorization is None else [(b"authorization", authorization.encode())]
+    return Request({"type": "http", "method": "GET", "path": "/", "headers": headers})
+
+
 READER = Principal(USER, Scope.READ.grants())
 WRITER = Principal(USER, Scope.WRITE.grants())
 
@@ -55,30 +62,30 @@ def auth(resolver: StubResolver) -> WebAuth:
 
 
 async def test_a_known_credential_is_its_principal(auth: WebAuth) -> None:
-    assert await auth.principal("read-key") == READER
-    assert await auth.principal("write-key") == WRITER
+    assert await auth.principal(bearing("Bearer read-key")) == READER
+    assert await auth.principal(bearing("bearer write-key")) == WRITER
 
 
-@pytest.mark.parametrize("credential", [None, ""])
-async def test_no_credential_is_unauthenticated(
-    auth: WebAuth, resolver: StubResolver, credential: str | None
+@pytest.mark.parametrize("authorization", [None, "", "Bearer", "Bearer ", "Basic read-key"])
+async def test_no_bearer_credential_is_unauthenticated(
+    auth: WebAuth, resolver: StubResolver, authorization: str | None
 ) -> None:
     with pytest.raises(Unauthenticated) as error:
-        await auth.principal(credential)
+        await auth.principal(bearing(authorization))
     assert error.value.code == "UNAUTHENTICATED"
     assert resolver.asked == []
 
 
 async def test_an_unknown_credential_is_unauthenticated(auth: WebAuth) -> None:
     with pytest.raises(Unauthenticated):
-        await auth.principal("revoked-or-forged")
+        await auth.principal(bearing("Bearer revoked-or-forged"))
 
 
 async def test_an_absurdly_long_credential_is_refused_unread(
     auth: WebAuth, resolver: StubResolver
 ) -> None:
     with pytest.raises(Unauthenticated):
-        await auth.principal("x" * (MAX_CREDENTIAL_LENGTH + 1))
+        await auth.principal(bearing("Bearer " + "x" * (MAX_CREDENTIAL_LENGTH + 1)))
     assert resolver.asked == []
 
 
