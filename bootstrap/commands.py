@@ -101,7 +101,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
     check_database(settings)
     _check_port_free(host, port)
     uvicorn.run(
-        "bootstrap.app:create_app",
+        "bootstrap.app:create_served_app",
         factory=True,
         host=host,
         port=port,
