@@ -25,9 +25,9 @@ from typing import Any
 
 from sqlalchemy import Select
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared_kernel.infrastructure.database import WRITE_TRANSACTION
+from shared_kernel.infrastructure.database import sqlite_reader
 
 Processor = Callable[[Any], Any]
 _REQUIRED = object()
@@ -64,34 +64,30 @@ class CompiledSelect:
         self._plans: dict[str, _Plan] = {}
 
     async def fetch_all(
-        self, connection: AsyncConnection, parameters: Mapping[str, Any]
+        self, engine: AsyncEngine, parameters: Mapping[str, Any]
     ) -> list[dict[str, Any]]:
-        if connection.sync_connection and connection.sync_connection.get_execution_options().get(
-            WRITE_TRANSACTION, False
-        ):
-            raise RuntimeError("a CompiledSelect runs outside write_transaction only")
-        driver: Any = (await connection.get_raw_connection()).driver_connection
-        dialect = connection.dialect
+        dialect = engine.dialect
         plan = self._plans.get(dialect.name)
+        rows: Sequence[Sequence[Any]]
         if dialect.driver == "asyncpg":
-            if plan is None:
-                plan = await self._asyncpg_plan(dialect, driver)
-            rows: Sequence[Sequence[Any]] = await driver.fetch(
-                plan.sql, *plan.arguments(parameters)
-            )
+            async with engine.connect() as connection:
+                driver: Any = (await connection.get_raw_connection()).driver_connection
+                if plan is None:
+                    plan = await self._asyncpg_plan(dialect, driver)
+                rows = await driver.fetch(plan.sql, *plan.arguments(parameters))
         elif dialect.driver == "aiosqlite":
             if plan is None:
                 plan = self._plan(dialect, [None] * len(self._keys))
-            rows = await driver.execute_fetchall(plan.sql, plan.arguments(parameters))
+            rows = sqlite_reader(engine).execute(plan.sql, plan.arguments(parameters)).fetchall()
         else:
             raise RuntimeError(f"no driver path for {dialect.name}+{dialect.driver}")
         return [self._mapping(plan, row) for row in rows]
 
     async def fetch_one(
-        self, connection: AsyncConnection, parameters: Mapping[str, Any]
+        self, engine: AsyncEngine, parameters: Mapping[str, Any]
     ) -> dict[str, Any] | None:
         """The first row, or None."""
-        rows = await self.fetch_all(connection, parameters)
+        rows = await self.fetch_all(engine, parameters)
         return rows[0] if rows else None
 
     def _mapping(self, plan: _Plan, row: Sequence[Any]) -> dict[str, Any]:

@@ -67,7 +67,15 @@ def test_migrate_on_an_unreachable_postgresql_names_the_variable(run: Run) -> No
     assert_one_clear_line(outcome, "STOCKBOOK_DATABASE_URL")
 
 
-@pytest.mark.parametrize("url", ["not a url", "postgresql+asyncpg://user@host:port/db"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "not a url",
+        "postgresql+asyncpg://user@host:port/db",
+        "sqlite+aiosqlite:///:memory:",
+        "sqlite://",
+    ],
+)
 def test_migrate_on_an_unparseable_url_names_the_variable(run: Run, url: str) -> None:
     assert_one_clear_line(run("migrate", STOCKBOOK_DATABASE_URL=url), "STOCKBOOK_DATABASE_URL")
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -23,11 +26,12 @@ from sqlalchemy import (
     func,
     select,
 )
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared_kernel.infrastructure.column_types import ExactDecimal, UtcDateTime
 from shared_kernel.infrastructure.compiled_select import CompiledSelect
-from shared_kernel.infrastructure.database import write_transaction
+from shared_kernel.infrastructure.database import create_engine, sqlite_reader, write_transaction
 
 scratch = MetaData()
 things = Table(
@@ -80,9 +84,8 @@ async def _both(
         expected = [
             dict(row) for row in (await connection.execute(statement, parameters)).mappings()
         ]
-        found = await compiled.fetch_all(connection, parameters)
-        again = await compiled.fetch_all(connection, parameters)  # from the cached plan
-    assert again == found
+    found = await compiled.fetch_all(engine, parameters)
+    assert await compiled.fetch_all(engine, parameters) == found  # from the cached plan
     return expected, found
 
 
@@ -149,31 +152,45 @@ async def test_computed_columns_labels_literals_and_limits(
 
 async def test_a_missing_parameter_is_an_error(engine: AsyncEngine, table: Table) -> None:
     compiled = CompiledSelect(select(table.c.id).where(table.c.rank == bindparam("rank")))
-    async with engine.connect() as connection:
-        with pytest.raises(KeyError, match="rank"):
-            await compiled.fetch_all(connection, {})
-
-
-async def test_it_refuses_to_run_inside_a_write_transaction(
-    engine: AsyncEngine, table: Table
-) -> None:
-    compiled = CompiledSelect(select(table.c.id))
-    async with write_transaction(engine) as connection:
-        with pytest.raises(RuntimeError, match="outside write_transaction"):
-            await compiled.fetch_all(connection, {})
+    with pytest.raises(KeyError, match="rank"):
+        await compiled.fetch_all(engine, {})
 
 
 async def test_it_refuses_an_expanding_in(engine: AsyncEngine, table: Table) -> None:
     compiled = CompiledSelect(
         select(table.c.id).where(table.c.id.in_(bindparam("ids", expanding=True)))
     )
-    async with engine.connect() as connection:
-        with pytest.raises(ValueError, match="expanding"):
-            await compiled.fetch_all(connection, {"ids": [ROWS[0]["id"]]})
+    with pytest.raises(ValueError, match="expanding"):
+        await compiled.fetch_all(engine, {"ids": [ROWS[0]["id"]]})
 
 
 async def test_fetch_one_gives_the_first_row_or_none(engine: AsyncEngine, table: Table) -> None:
     compiled = CompiledSelect(select(table.c.name).where(table.c.id == bindparam("id")))
-    async with engine.connect() as connection:
-        assert await compiled.fetch_one(connection, {"id": ROWS[2]["id"]}) == {"name": "thing 2"}
-        assert await compiled.fetch_one(connection, {"id": uuid4()}) is None
+    assert await compiled.fetch_one(engine, {"id": ROWS[2]["id"]}) == {"name": "thing 2"}
+    assert await compiled.fetch_one(engine, {"id": uuid4()}) is None
+
+
+async def test_it_sees_what_was_committed_before_it_and_nothing_uncommitted(
+    engine: AsyncEngine, table: Table
+) -> None:
+    compiled = CompiledSelect(select(table.c.name).where(table.c.rank == bindparam("rank")))
+    assert await compiled.fetch_all(engine, {"rank": 1000}) == []
+    row = {**ROWS[0], "id": uuid4(), "name": "late", "rank": 1000}
+    async with write_transaction(engine) as connection:
+        await connection.execute(table.insert(), [row])
+        assert await compiled.fetch_all(engine, {"rank": 1000}) == []  # not committed yet
+        await connection.commit()
+    assert await compiled.fetch_all(engine, {"rank": 1000}) == [{"name": "late"}]
+
+
+async def test_the_sqlite_reader_cannot_write(tmp_path: Path, sqlite_template: Path) -> None:
+    path = tmp_path / "stockbook.db"
+    shutil.copyfile(sqlite_template, path)
+    engine = create_engine(make_url(f"sqlite+aiosqlite:///{path}"))
+    try:
+        reader = sqlite_reader(engine)
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            reader.execute("DELETE FROM stock_stocks")
+        assert sqlite_reader(engine) is reader  # one per thread, kept
+    finally:
+        await engine.dispose()

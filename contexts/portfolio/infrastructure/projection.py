@@ -384,10 +384,9 @@ class SqlProjectionReader:
         self._engine = engine
 
     async def owned_holdings(self, portfolio_id: UUID, owner_id: UUID) -> OwnedHoldings | None:
-        async with self._engine.connect() as connection:
-            rows = await _OWNED_HOLDINGS.fetch_all(
-                connection, {"portfolio_id": portfolio_id, "owner_id": owner_id}
-            )
+        rows = await _OWNED_HOLDINGS.fetch_all(
+            self._engine, {"portfolio_id": portfolio_id, "owner_id": owner_id}
+        )
         if not rows:
             return None
         currency, balance = rows[0]["currency"], rows[0]["balance"]

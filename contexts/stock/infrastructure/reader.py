@@ -115,8 +115,7 @@ class SqlStockReader:
         self._engine = engine
 
     async def _one(self, query: CompiledSelect, parameters: dict[str, Any]) -> StockView | None:
-        async with self._engine.connect() as connection:
-            row = await query.fetch_one(connection, parameters)
+        row = await query.fetch_one(self._engine, parameters)
         return _view(row) if row is not None else None
 
     async def get(self, stock_id: UUID) -> StockView | None:
@@ -143,8 +142,7 @@ class SqlStockReader:
             "listed" in parameters,
             page.after is not None,
         )
-        async with self._engine.connect() as connection:
-            rows = await query.fetch_all(connection, parameters)
+        rows = await query.fetch_all(self._engine, parameters)
         views = [_view(row) for row in rows[: page.limit]]
         more = len(rows) > page.limit
         next_keyset = None
