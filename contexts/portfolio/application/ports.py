@@ -92,6 +92,10 @@ class ProjectionStore(Protocol):
         """The positions' live copied transactions (a position without any is left out)."""
         ...
 
+    async def has_live_sale(self, position: tuple[UUID, UUID]) -> bool:
+        """Whether the position has a sale that is not voided."""
+        ...
+
     async def splits_of(self, stock_ids: Sequence[UUID]) -> dict[UUID, list[SplitEntry]]:
         """The stocks' copied splits (a stock without any is left out)."""
         ...

@@ -108,6 +108,9 @@ class HoldingsProjector:
                 for data in transactions
                 if data.stock_id is not None
             }
+            # A split changes what every stored holding of its stock says: each is
+            # replayed, also where a transaction of this delivery would extend it.
+            split_positions: set[Position] = set()
             for event in new:
                 if isinstance(event, StockSplitRecorded):
                     split = SplitInfo(
@@ -115,10 +118,8 @@ class HoldingsProjector:
                     )
                     await store.store_split(event.stock_id, split)
                     holders = await store.portfolios_holding(event.stock_id)
-                    touched |= {(portfolio_id, event.stock_id) for portfolio_id in holders}
-            split_positions = set(touched) - {
-                (data.portfolio_id, data.stock_id) for data in transactions if data.stock_id
-            }
+                    split_positions |= {(portfolio_id, event.stock_id) for portfolio_id in holders}
+            touched |= split_positions
             positions = sorted(touched)
             stored = await store.lock_holdings(positions)
             copies = await store.store_transactions(transactions)
@@ -241,7 +242,9 @@ async def _update_holdings(
             to_read.append(position)
         elif holding is None:
             holdings[position] = _replayed(position, added[position], stock_splits)
-        elif (extended := _extended(holding, added[position], stock_splits)) is not None:
+        elif (
+            extended := await _extended(store, position, holding, added[position], stock_splits)
+        ) is not None:
             holdings[position] = extended
         else:
             to_read.append(position)
@@ -272,24 +275,34 @@ def _replayed(
     )
 
 
-def _extended(
-    holding: StoredHolding, entries: Sequence[PositionEntry], splits: Sequence[SplitEntry]
+async def _extended(
+    store: ProjectionStore,
+    position: Position,
+    holding: StoredHolding,
+    entries: Sequence[PositionEntry],
+    splits: Sequence[SplitEntry],
 ) -> StoredHolding | None:
     """The holding with ``entries`` added, when that is what a replay would give;
     None when only a replay can tell.
 
-    It is when every entry comes after the last one the holding reflects, takes
-    no shares away (a BUY onto a position not short, a DIVIDEND, a FEE), comes
-    on or after every split's date, and the figures it adds to are exact (a
-    figure rounded to ``SIGNIFICANT_DIGITS`` is not). Realized gains do not
-    change; sums are taken as fractions, as the replay does.
+    It is when no entry takes shares away (a BUY onto a position not short, a
+    DIVIDEND, a FEE), each comes on or after every split's date, and the
+    figures it adds to are exact (a figure rounded to ``SIGNIFICANT_DIGITS``
+    is not); and each comes after the last entry the holding reflects, or the
+    position has never had a live sale. Without sales, every figure an entry
+    changes is a sum, whatever the order of the entries, so an entry that
+    comes before others already added (concurrent requests commit in any
+    order) is added too; after a sale, the sale's lots and average, and
+    whether it left the position short, depend on what came before it.
+    Realized gains do not change; sums are taken as fractions, as the replay
+    does.
     """
     figures = holding.figures
     if not entries or holding.last_entry is None or figures.quantity < 0:
         return None
     ordered = sorted(entries, key=replay_order)
     first = ordered[0]
-    if replay_order(first) <= holding.last_entry or any(e.kind is EntryKind.SELL for e in ordered):
+    if any(e.kind is EntryKind.SELL for e in ordered):
         return None
     if any(split.effective_date > first.executed_on for split in splits):
         return None
@@ -302,6 +315,8 @@ def _extended(
         figures.taxes,
     ]
     if any(len(value.as_tuple().digits) >= SIGNIFICANT_DIGITS for value in sums):
+        return None
+    if replay_order(first) <= holding.last_entry and await store.has_live_sale(position):
         return None
     quantity, cost_basis, dividends, fees, taxes = (
         Fraction(figures.quantity),
@@ -336,8 +351,8 @@ def _extended(
             fees=fraction_to_decimal(fees),
             taxes=fraction_to_decimal(taxes),
         ),
-        first_transaction_at=holding.first_transaction_at,
-        last_entry=replay_order(ordered[-1]),
+        first_transaction_at=min(holding.first_transaction_at, first.executed_at),
+        last_entry=max(holding.last_entry, replay_order(ordered[-1])),
     )
 
 

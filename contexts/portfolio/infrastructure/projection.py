@@ -178,6 +178,16 @@ _POSITION_ENTRIES = _live_position_entries().where(
     source_transactions.c.portfolio_id == bindparam("portfolio_id"),
     source_transactions.c.stock_id.in_(bindparam("stock_ids", expanding=True)),
 )
+_LIVE_SALE = (
+    select(source_transactions.c.transaction_id)
+    .where(
+        source_transactions.c.portfolio_id == bindparam("portfolio_id"),
+        source_transactions.c.stock_id == bindparam("stock_id"),
+        source_transactions.c.type == "SELL",
+        source_transactions.c.voided_at.is_(None),
+    )
+    .limit(1)
+)
 _SPLITS_OF = select(source_splits).where(
     source_splits.c.stock_id.in_(bindparam("stock_ids", expanding=True))
 )
@@ -320,6 +330,12 @@ class SqlProjectionStore:
                 for row in rows.mappings():
                     found[(portfolio_id, row["stock_id"])].append(_entry(row))
         return dict(found)
+
+    async def has_live_sale(self, position: tuple[UUID, UUID]) -> bool:
+        sale = await self._connection.scalar(
+            _LIVE_SALE, {"portfolio_id": position[0], "stock_id": position[1]}
+        )
+        return sale is not None
 
     async def splits_of(self, stock_ids: Sequence[UUID]) -> dict[UUID, list[SplitEntry]]:
         found: defaultdict[UUID, list[SplitEntry]] = defaultdict(list)

@@ -59,9 +59,10 @@ source_transactions = Table(
     Column("voided_at", UtcDateTime, nullable=True),
 )
 Index(
-    "ix_portfolio_source_transactions_position",
+    "ix_portfolio_source_transactions_position_type",
     source_transactions.c.portfolio_id,
     source_transactions.c.stock_id,
+    source_transactions.c.type,
 )
 Index("ix_portfolio_source_transactions_stock", source_transactions.c.stock_id)
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from contexts.portfolio.application.ports import HoldingFigures
@@ -127,9 +128,12 @@ def random_events(
     return events
 
 
+@pytest.mark.parametrize("with_sales", [True, False], ids=["with sales", "without sales"])
 async def test_every_delivery_leaves_exactly_what_a_replay_gives(
-    app: FastAPI, client: httpx.AsyncClient
+    app: FastAPI, client: httpx.AsyncClient, with_sales: bool
 ) -> None:
+    """Without sales, out-of-order deliveries take the path that adds a back-dated
+    entry to the stored figures; with sales, they replay."""
     projector = projector_of(app)
     reader = reader_of(app)
     for seed in range(4):
@@ -137,6 +141,15 @@ async def test_every_delivery_leaves_exactly_what_a_replay_gives(
         portfolio_id = UUID(await create_portfolio(client, f"extension {seed}"))
         stock_id = uuid4()
         events = random_events(rng, portfolio_id, stock_id, 45)
+        if not with_sales:
+            events = [
+                event
+                for event in events
+                if not (
+                    isinstance(event, TransactionRecorded | TransactionVoided)
+                    and event.transaction.type == "SELL"
+                )
+            ]
         if seed % 2:  # deliveries out of order, some together
             rng.shuffle(events)
         live: dict[UUID, TransactionData] = {}
@@ -182,19 +195,43 @@ async def test_a_buy_that_extends_the_position_is_added_without_reading_its_hist
     buy = transaction_data(portfolio_id, "BUY", stock_id, later, later, quantity="3", price="10.10")
     with statements(engine_of(app)) as seen:
         await projector.apply([TransactionRecorded(transaction=buy)])
-    history_reads = [
-        s for s in seen if s.lstrip().upper().startswith("SELECT") and ".quantity" in s
-    ]
-    assert history_reads == []
+    assert history_reads(seen) == []
     (figures,) = await reader_of(app).holdings(portfolio_id)
     assert digits(figures) == digits(expected(stock_id, [*history, buy], []))
-    # a back-dated buy is not an extension: the position is replayed, and still exact
-    early = transaction_data(
-        portfolio_id, "BUY", stock_id, START - timedelta(days=1), later, quantity="1", price="1"
-    )
-    await projector.apply([TransactionRecorded(transaction=early)])
-    (figures,) = await reader_of(app).holdings(portfolio_id)
-    assert digits(figures) == digits(expected(stock_id, [early, *history, buy], []))
+
+
+def history_reads(seen: list[str]) -> list[str]:
+    """The statements that read a position's copied transactions in full."""
+    return [s for s in seen if s.lstrip().upper().startswith("SELECT") and ".quantity" in s]
+
+
+async def test_a_back_dated_buy_is_added_while_the_position_has_no_sale(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """Concurrent requests commit in any order. Without a sale, a buy that comes
+    before buys already added changes only sums; once the position has a sale,
+    the sale's lots and average depend on what came before it: replayed."""
+    projector = projector_of(app)
+    portfolio_id = UUID(await create_portfolio(client))
+    stock_id = uuid4()
+
+    def at(day: int, kind: str = "BUY", quantity: str = "10") -> TransactionData:
+        moment = START + timedelta(days=day)
+        return transaction_data(
+            portfolio_id, kind, stock_id, moment, moment, quantity=quantity, price=f"1{day}.25"
+        )
+
+    history = [at(0), at(2), at(6), at(8)]
+    await projector.apply([TransactionRecorded(transaction=data) for data in history])
+
+    # back-dated, no sale yet: added; a sale: replayed; back-dated after a sale: replayed
+    for data, replayed in ((at(5), False), (at(9, "SELL", "5"), True), (at(3, "BUY", "7"), True)):
+        with statements(engine_of(app)) as seen:
+            await projector.apply([TransactionRecorded(transaction=data)])
+        history.append(data)
+        (figures,) = await reader_of(app).holdings(portfolio_id)
+        assert digits(figures) == digits(expected(stock_id, history, []))
+        assert (history_reads(seen) != []) is replayed, data
 
 
 def test_random_histories_include_what_forces_a_replay() -> None:
@@ -204,3 +241,29 @@ def test_random_histories_include_what_forces_a_replay() -> None:
     assert {"TransactionRecorded", "TransactionVoided", "StockSplitRecorded"} <= kinds
     recorded = [e.transaction for e in events if isinstance(e, TransactionRecorded)]
     assert {"BUY", "SELL", "DIVIDEND", "FEE"} <= {data.type for data in recorded}
+
+
+async def test_a_split_delivered_with_a_buy_that_extends_the_position_is_applied(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """The stored holding predates the split: the buy may not simply be added to it."""
+    projector = projector_of(app)
+    portfolio_id = UUID(await create_portfolio(client))
+    stock_id = uuid4()
+    first = transaction_data(portfolio_id, "BUY", stock_id, START, START, quantity="10", price="8")
+    await projector.apply([TransactionRecorded(transaction=first)])
+    later = START + timedelta(days=4)
+    buy = transaction_data(portfolio_id, "BUY", stock_id, later, later, quantity="3", price="5")
+    split = StockSplitRecorded(
+        stock_id=stock_id,
+        split_id=uuid4(),
+        effective_date=(START + timedelta(days=2)).date(),
+        numerator=2,
+        denominator=1,
+    )
+
+    await projector.apply([split, TransactionRecorded(transaction=buy)])
+
+    (figures,) = await reader_of(app).holdings(portfolio_id)
+    assert figures.quantity == 23  # 10 × 2 + 3
+    assert digits(figures) == digits(expected(stock_id, [first, buy], [split]))
