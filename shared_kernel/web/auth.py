@@ -37,7 +37,7 @@ class BearerPrincipal(SecurityBase):
     FastAPI's ``OAuth2PasswordBearer`` would be. That class only reads the
     header, and a second dependency would resolve it: FastAPI solves each
     level of dependencies on every request (its path, query, header and cookie
-    parameters), and that level cost a tenth of a by-id read.
+    parameters): in a py-spy profile that level was about 5 % of a by-id read.
     """
 
     def __init__(self, resolver: PrincipalResolver) -> None:
