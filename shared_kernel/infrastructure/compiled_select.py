@@ -77,7 +77,8 @@ class CompiledSelect:
                 rows = await driver.fetch(plan.sql, *plan.arguments(parameters))
         elif dialect.driver == "aiosqlite":
             if plan is None:
-                plan = self._plan(dialect, [None] * len(self._keys))
+                # sqlite3 reports no column types: the processors do not depend on them
+                plan = self._plan(dialect, self._compile(dialect), [None] * len(self._keys))
             rows = sqlite_reader(engine).execute(plan.sql, plan.arguments(parameters)).fetchall()
         else:
             raise RuntimeError(f"no driver path for {dialect.name}+{dialect.driver}")
@@ -99,20 +100,21 @@ class CompiledSelect:
     async def _asyncpg_plan(self, dialect: Dialect, driver: Any) -> _Plan:
         """asyncpg reports each column's type only once the SQL is prepared; the
         numeric types' result processors depend on it, as in SQLAlchemy."""
-        sql, _ = self._compile(dialect)
-        prepared = await driver.prepare(sql)
-        return self._plan(dialect, [attribute.type.oid for attribute in prepared.get_attributes()])
+        compiled = self._compile(dialect)
+        prepared = await driver.prepare(compiled.string)
+        types = [attribute.type.oid for attribute in prepared.get_attributes()]
+        return self._plan(dialect, compiled, types)
 
-    def _compile(self, dialect: Dialect) -> tuple[str, Any]:
+    def _compile(self, dialect: Dialect) -> Any:
+        """The statement compiled for ``dialect`` (a SQLCompiler), checked."""
         compiled: Any = self._statement.compile(dialect=dialect)
         if compiled.post_compile_params or compiled.literal_execute_params:
             raise ValueError("a CompiledSelect takes no expanding or literal parameters")
         if any(bind.callable is not None for bind in compiled.binds.values()):
             raise ValueError("a CompiledSelect takes no parameters computed at execution")
-        return compiled.string, compiled
+        return compiled
 
-    def _plan(self, dialect: Dialect, column_types: Sequence[Any]) -> _Plan:
-        sql, compiled = self._compile(dialect)
+    def _plan(self, dialect: Dialect, compiled: Any, column_types: Sequence[Any]) -> _Plan:
         columns = self._statement.selected_columns
         result_processors = tuple(
             (index, processor)
@@ -125,7 +127,7 @@ class CompiledSelect:
             is not None
         )
         plan = _Plan(
-            sql=sql,
+            sql=compiled.string,
             parameters=tuple(
                 (
                     name,

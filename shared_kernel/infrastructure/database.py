@@ -161,7 +161,9 @@ def sqlite_reader(engine: AsyncEngine) -> sqlite3.Connection:
     wait for writers; it sees what was committed when its statement started,
     like every autocommit read. ``query_only`` makes it refuse any write.
     """
-    local = _sqlite_readers.setdefault(engine.sync_engine, threading.local())
+    local = _sqlite_readers.get(engine.sync_engine)
+    if local is None:
+        local = _sqlite_readers[engine.sync_engine] = threading.local()
     connection: sqlite3.Connection | None = getattr(local, "connection", None)
     if connection is None:
         connection = sqlite3.connect(
