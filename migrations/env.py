@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 
 from bootstrap.migrations import METADATA_BY_CONTEXT, TARGET_METADATA, database_url_for
 from shared_kernel.infrastructure.column_types import ExactDecimal, UtcDateTime
-from shared_kernel.infrastructure.database import create_engine, write_transaction
+from shared_kernel.infrastructure.database import create_engine, commit, write_transaction
 
 config = context.config
 
@@ -55,7 +55,7 @@ async def _run_online() -> None:
     try:
         async with write_transaction(engine) as connection:
             await connection.run_sync(_configure)
-            await connection.commit()
+            await commit(connection)
     finally:
         await engine.dispose()
 

@@ -12,7 +12,8 @@ transaction handling switched off so that SQLAlchemy's ``begin`` decides:
 racing writers queue instead of both reading a stale state), nothing for
 readers (autocommit, one snapshot per statement). The hottest reads skip
 the driver's thread altogether (``sqlite_reader``). PostgreSQL connections are
-in autocommit unless ``write_transaction`` asks for READ COMMITTED.
+in autocommit as far as SQLAlchemy knows; ``write_transaction`` begins a READ
+COMMITTED transaction on the driver's connection, and ``commit`` ends it.
 """
 
 from __future__ import annotations
@@ -33,7 +34,10 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 WRITE_TRANSACTION = "stockbook_write_transaction"
-WRITER_ISOLATION_LEVEL = "READ COMMITTED"
+WRITER_ISOLATION_LEVEL = "read_committed"
+_OPEN_TRANSACTION = "stockbook_open_transaction"
+"""Where a connection keeps the driver transaction ``write_transaction`` began (PostgreSQL)."""
+_DRIVER_CONNECTION = "stockbook_driver_connection"
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 SQLITE_POOL_SIZE = 4
 """Connections kept open to a SQLite file, whatever ``pool_size`` says.
@@ -122,13 +126,20 @@ def create_engine(url: URL, pool_size: int = 20) -> AsyncEngine:
         )
         _configure_sqlite(engine)
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_pre_ping=False,
         isolation_level="AUTOCOMMIT",
         pool_size=pool_size,
         max_overflow=pool_overflow(pool_size),
     )
+
+    @event.listens_for(engine.sync_engine, "commit")
+    def _refuse_commit_past_the_transaction(connection: Connection) -> None:
+        if _OPEN_TRANSACTION in connection.info:
+            raise RuntimeError("commit a write_transaction with database.commit(connection)")
+
+    return engine
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -179,23 +190,88 @@ _sqlite_writers: WeakKeyDictionary[Engine, asyncio.Lock] = WeakKeyDictionary()
 
 @contextlib.asynccontextmanager
 async def write_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """A connection inside a transaction that will write; commit it explicitly.
+    """A connection inside a transaction that will write; ``commit`` it explicitly.
 
-    On PostgreSQL it is an ordinary transaction (row locks are taken where
-    needed). SQLite has one writer at a time: the process's writers queue on
-    an asyncio lock first — waiting there holds no pooled connection, so a
-    writer that needs a second connection for a read cannot starve — and the
-    transaction starts with ``BEGIN IMMEDIATE`` (other processes queue on
-    the busy timeout). Leaving without a commit rolls back.
+    On PostgreSQL it is an ordinary READ COMMITTED transaction (row locks are
+    taken where needed), begun on the driver's connection before the block
+    runs, so that a statement run on the driver itself (``CompiledStatement``)
+    is inside it from the first. SQLite has one writer at a time: the
+    process's writers queue on an asyncio lock first — waiting there holds
+    no pooled connection, so a writer that needs a second connection for a
+    read cannot starve — and the transaction starts with ``BEGIN IMMEDIATE``
+    (other processes queue on the busy timeout). Leaving without a commit
+    rolls back.
     """
     async with contextlib.AsyncExitStack() as stack:
         if is_sqlite(engine.url):
             lock = _sqlite_writers.setdefault(engine.sync_engine, asyncio.Lock())
             await stack.enter_async_context(lock)
+            connection = await stack.enter_async_context(engine.connect())
+            await connection.execution_options(**{WRITE_TRANSACTION: True})
+            await connection.begin()
+            yield connection
+            return
         connection = await stack.enter_async_context(engine.connect())
-        options: dict[str, Any] = {WRITE_TRANSACTION: True}
-        if not is_sqlite(engine.url):
-            options["isolation_level"] = WRITER_ISOLATION_LEVEL
-        await connection.execution_options(**options)
-        await connection.begin()
+        yield await stack.enter_async_context(_driver_transaction(connection))
+
+
+@contextlib.asynccontextmanager
+async def _driver_transaction(connection: AsyncConnection) -> AsyncIterator[AsyncConnection]:
+    """A transaction begun on an asyncpg connection, which SQLAlchemy keeps in
+    autocommit: its statements and the driver's alike run inside it.
+
+    Should the BEGIN or the ROLLBACK not go through (a lost connection, a
+    cancelled task), the connection is closed rather than returned to the pool
+    in an unknown state.
+    """
+    driver = await driver_connection(connection)
+    transaction = driver.transaction(isolation=WRITER_ISOLATION_LEVEL)
+    try:
+        await transaction.start()
+    except BaseException:
+        await connection.invalidate()
+        raise
+    info = connection.info  # the pooled connection's: unreadable once SQLAlchemy invalidates it
+    info[_OPEN_TRANSACTION] = transaction
+    try:
+        await connection.begin()  # SQLAlchemy's own (autocommit) transaction: ``commit`` ends both
         yield connection
+    finally:
+        if info.pop(_OPEN_TRANSACTION, None) is not None and not connection.invalidated:
+            await _roll_back(connection, transaction)
+
+
+async def _roll_back(connection: AsyncConnection, transaction: Any) -> None:
+    """Roll back, or else close the connection (the server then rolls back, as it
+    did when SQLAlchemy closed a connection that a cancelled statement left).
+
+    A ROLLBACK fails when the block was left by a cancellation in the middle of
+    a statement ("another operation is in progress"): the error the block was
+    left with must go on, not this one.
+    """
+    try:
+        await transaction.rollback()
+    except Exception:
+        await connection.invalidate()
+    except BaseException:
+        await connection.invalidate()
+        raise
+
+
+async def commit(connection: AsyncConnection) -> None:
+    """Commit the ``write_transaction`` that ``connection`` is in."""
+    transaction = connection.info.get(_OPEN_TRANSACTION)
+    if transaction is not None:
+        await transaction.commit()  # if it fails, leaving the block closes the connection
+        del connection.info[_OPEN_TRANSACTION]
+    await connection.commit()
+
+
+async def driver_connection(connection: AsyncConnection) -> Any:
+    """The database driver's own connection under ``connection`` (asyncpg's or aiosqlite's)."""
+    driver = connection.info.get(_DRIVER_CONNECTION)
+    if driver is None:
+        driver = connection.info[_DRIVER_CONNECTION] = (
+            await connection.get_raw_connection()
+        ).driver_connection
+    return driver

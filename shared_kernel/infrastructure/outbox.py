@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared_kernel.application.clock import Clock
 from shared_kernel.domain.events import IntegrationEvent
-from shared_kernel.infrastructure.database import write_transaction
+from shared_kernel.infrastructure.database import commit, write_transaction
 from shared_kernel.infrastructure.event_bus import InProcessEventBus
 from shared_kernel.infrastructure.event_codec import EventCodec
 
@@ -131,7 +131,7 @@ class Outbox:
                     .where(t.c.event_id.in_([row.event_id for row in rows]))
                     .values(next_attempt_at=now + CLAIM_LEASE)
                 )
-            await connection.commit()
+            await commit(connection)
         return [self._codec.decode(row.event_type, row.payload) for row in rows]
 
     async def mark_delivered(
@@ -143,7 +143,7 @@ class Outbox:
                     self._mark_delivered,
                     {"event_ids": list(event_ids[start : start + ID_CHUNK]), "delivered_at": now},
                 )
-            await connection.commit()
+            await commit(connection)
 
     async def mark_failed(
         self, engine: AsyncEngine, event_id: UUID, error: str, now: datetime
@@ -162,7 +162,7 @@ class Outbox:
                     next_attempt_at=now + retry_delay(attempts + 1),
                 )
             )
-            await connection.commit()
+            await commit(connection)
 
     async def backlog(self, connection: AsyncConnection) -> int:
         t = self.table
@@ -177,7 +177,7 @@ class Outbox:
             await connection.execute(
                 t.delete().where(t.c.delivered_at.is_not(None), t.c.delivered_at < before)
             )
-            await connection.commit()
+            await commit(connection)
 
 
 class _DeliveryLine:

@@ -16,7 +16,7 @@ from shared_kernel.application.clock import Clock
 from shared_kernel.domain.aggregate import AggregateRoot
 from shared_kernel.domain.events import IntegrationEvent
 from shared_kernel.infrastructure import failpoints
-from shared_kernel.infrastructure.database import conflict_insert, write_transaction
+from shared_kernel.infrastructure.database import commit, conflict_insert, write_transaction
 from shared_kernel.infrastructure.outbox import Outbox, OutboxRelay
 
 logger = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ class SqlUnitOfWork:
         events += self._events
         if events:
             await self._outbox.add(connection, events, self._clock.now())
-        await connection.commit()
+        await commit(connection)
         await self._transaction.aclose()
         self._connection = None
         self._aggregates.clear()

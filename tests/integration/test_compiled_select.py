@@ -31,7 +31,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared_kernel.infrastructure.column_types import ExactDecimal, UtcDateTime
 from shared_kernel.infrastructure.compiled_select import CompiledSelect
-from shared_kernel.infrastructure.database import create_engine, sqlite_reader, write_transaction
+from shared_kernel.infrastructure.database import (
+    create_engine,
+    sqlite_reader,
+    commit,
+    write_transaction,
+)
 
 scratch = MetaData()
 things = Table(
@@ -179,7 +184,7 @@ async def test_it_sees_what_was_committed_before_it_and_nothing_uncommitted(
     async with write_transaction(engine) as connection:
         await connection.execute(table.insert(), [row])
         assert await compiled.fetch_all(engine, {"rank": 1000}) == []  # not committed yet
-        await connection.commit()
+        await commit(connection)
     assert await compiled.fetch_all(engine, {"rank": 1000}) == [{"name": "late"}]
 
 

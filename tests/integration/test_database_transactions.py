@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
+import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from contexts.stock.infrastructure.tables import stocks
-from shared_kernel.infrastructure.database import write_transaction
+from shared_kernel.infrastructure.database import commit, driver_connection, write_transaction
 
 _COUNT = select(func.count()).select_from(stocks)
 
@@ -55,3 +57,56 @@ async def test_a_write_transaction_is_one_transaction_and_rolls_back_unless_comm
         assert (await connection.execute(_COUNT)).scalar_one() == 1
     async with engine.connect() as connection:
         assert (await connection.execute(_COUNT)).scalar_one() == 0
+
+
+async def test_a_statement_on_the_driver_itself_is_inside_the_transaction(
+    engine: AsyncEngine,
+) -> None:
+    async with write_transaction(engine) as connection:
+        driver = await driver_connection(connection)
+        if connection.dialect.name == "postgresql":
+            await driver.execute("DELETE FROM stock_stocks")  # the first statement of the block
+            assert driver.is_in_transaction()
+        else:
+            assert driver._conn.in_transaction  # BEGIN IMMEDIATE came with the block
+        await commit(connection)
+    async with engine.connect() as connection:
+        assert not await _in_database_transaction(connection)
+
+
+async def test_a_write_transaction_is_committed_by_database_commit_alone(
+    engine: AsyncEngine,
+) -> None:
+    """On PostgreSQL SQLAlchemy's commit would not reach the driver's transaction: refused."""
+    async with write_transaction(engine) as connection:
+        if connection.dialect.name == "postgresql":
+            with pytest.raises(RuntimeError, match=r"database\.commit"):
+                await connection.commit()
+        else:  # SQLite's transaction is SQLAlchemy's own
+            await connection.commit()
+            assert not await _in_database_transaction(connection)
+
+
+async def test_a_cancelled_writer_leaves_its_cancellation_and_no_open_transaction(
+    engine: AsyncEngine,
+) -> None:
+    started = asyncio.Event()
+
+    async def slow_writer() -> None:
+        async with write_transaction(engine) as connection:
+            await connection.execute(stocks.delete())
+            started.set()
+            sleep = "SELECT pg_sleep(5)" if connection.dialect.name == "postgresql" else "SELECT 1"
+            await connection.execute(text(sleep))
+            await asyncio.sleep(5)
+
+    task = asyncio.create_task(slow_writer())
+    await started.wait()
+    await asyncio.sleep(0.05)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    async with asyncio.timeout(5):  # no lock of the cancelled writer is left behind
+        async with write_transaction(engine) as connection:
+            await connection.execute(stocks.delete())
+            await commit(connection)

@@ -20,7 +20,7 @@ from contexts.stock.contracts import StockRegistered
 from contexts.stock.infrastructure.tables import outbox as outbox_table
 from shared_kernel.application.clock import SystemClock
 from shared_kernel.domain.events import IntegrationEvent
-from shared_kernel.infrastructure.database import write_transaction
+from shared_kernel.infrastructure.database import commit, write_transaction
 from shared_kernel.infrastructure.event_bus import InProcessEventBus
 from shared_kernel.infrastructure.outbox import IMMEDIATE_DELIVERY_GRACE, Outbox, OutboxRelay
 
@@ -45,7 +45,7 @@ async def committed_at(engine: AsyncEngine, outbox: Outbox, written_at: datetime
     )
     async with write_transaction(engine) as connection:
         await outbox.add(connection, [event], written_at)
-        await connection.commit()
+        await commit(connection)
     return event.event_id
 
 
