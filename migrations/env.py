@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 
 from bootstrap.migrations import METADATA_BY_CONTEXT, TARGET_METADATA, database_url_for
 from shared_kernel.infrastructure.column_types import ExactDecimal, UtcDateTime
-from shared_kernel.infrastructure.database import create_engine, commit, write_transaction
+from shared_kernel.infrastructure.database import commit, create_engine, write_transaction
 
 config = context.config
 

@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared_kernel.application.clock import Clock
 from shared_kernel.domain.events import IntegrationEvent
+from shared_kernel.infrastructure.compiled_statements import CompiledWrite
 from shared_kernel.infrastructure.database import commit, write_transaction
 from shared_kernel.infrastructure.event_bus import InProcessEventBus
 from shared_kernel.infrastructure.event_codec import EventCodec
@@ -58,6 +59,7 @@ class Outbox:
     def __init__(self, table: Table, codec: EventCodec) -> None:
         self.table = table
         self._codec = codec
+        self._insert = CompiledWrite(insert(table))
         # Run after every delivery: built once, so that its compiled form is cached.
         self._mark_delivered = (
             update(table)
@@ -75,8 +77,8 @@ class Outbox:
         events: Sequence[IntegrationEvent],
         now: datetime,
     ) -> None:
-        await connection.execute(
-            insert(self.table),
+        await self._insert.execute_many(
+            connection,
             [
                 {
                     "event_id": event.event_id,
@@ -85,6 +87,8 @@ class Outbox:
                     "occurred_at": event.occurred_at,
                     "attempts": 0,
                     "next_attempt_at": now + IMMEDIATE_DELIVERY_GRACE,
+                    "delivered_at": None,
+                    "last_error": None,
                 }
                 for event in events
             ],

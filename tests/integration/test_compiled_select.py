@@ -30,11 +30,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared_kernel.infrastructure.column_types import ExactDecimal, UtcDateTime
-from shared_kernel.infrastructure.compiled_select import CompiledSelect
+from shared_kernel.infrastructure.compiled_statements import CompiledSelect
 from shared_kernel.infrastructure.database import (
+    commit,
     create_engine,
     sqlite_reader,
-    commit,
     write_transaction,
 )
 

@@ -30,7 +30,7 @@ from contexts.portfolio.infrastructure.tables import (
 )
 from contexts.stock.contracts import SplitInfo
 from contexts.transaction.contracts import TransactionData
-from shared_kernel.infrastructure.compiled_select import CompiledSelect
+from shared_kernel.infrastructure.compiled_statements import CompiledSelect
 from shared_kernel.infrastructure.database import conflict_insert
 
 _POSITION_KINDS = [kind.value for kind in EntryKind]

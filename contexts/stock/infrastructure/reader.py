@@ -22,7 +22,7 @@ from contexts.stock.domain.price import DailyPrice
 from contexts.stock.domain.stock import symbol_key
 from contexts.stock.infrastructure.tables import prices, splits, stocks
 from shared_kernel.application.pagination import Page, PageRequest
-from shared_kernel.infrastructure.compiled_select import CompiledSelect
+from shared_kernel.infrastructure.compiled_statements import CompiledSelect
 from shared_kernel.infrastructure.keyset import KeysetOrder
 
 _latest = prices.alias("latest")

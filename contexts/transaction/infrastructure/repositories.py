@@ -31,6 +31,7 @@ from contexts.transaction.infrastructure.tables import (
 )
 from shared_kernel.application.pagination import Page, PageRequest
 from shared_kernel.domain.errors import InvalidInput
+from shared_kernel.infrastructure.compiled_statements import CompiledWrite, conflict_writes
 from shared_kernel.infrastructure.database import conflict_insert
 from shared_kernel.infrastructure.keyset import KeysetOrder
 
@@ -45,8 +46,8 @@ ID_CHUNK = 5000
 """Values per IN list: far below the parameters a statement may carry (asyncpg 32,767)."""
 _BUY = TransactionType.BUY.value
 
-# Statements run per write, built once (their compiled form is cached by statement).
-_INSERT_TRANSACTION = insert(transactions)
+# Statements run per write, compiled once and run on the driver.
+_INSERT_TRANSACTION = CompiledWrite(insert(transactions))
 _POSITION_ENTRIES = select(
     transactions.c.id,
     transactions.c.stock_id,
@@ -65,7 +66,8 @@ _LIVE_EXTERNAL_IDS = select(transactions.c.external_id).where(
     transactions.c.external_id.in_(bindparam("external_ids", expanding=True)),
     transactions.c.voided_at.is_(None),
 )
-_COMPLETE_CLAIM = (
+_CLAIM = conflict_writes(lambda insert: insert(idempotency_keys).on_conflict_do_nothing())
+_COMPLETE_CLAIM = CompiledWrite(
     update(idempotency_keys)
     .where(
         idempotency_keys.c.owner_id == bindparam("claim_owner"),
@@ -77,12 +79,12 @@ _COMPLETE_CLAIM = (
         response_location=bindparam("response_location"),
     )
 )
-_LOCK_BOOK_SHARED = (
+_LOCK_BOOK_SHARED = CompiledWrite(
     select(books.c.closed_at)
     .where(books.c.portfolio_id == bindparam("portfolio_id"))
     .with_for_update(read=True)
 )
-_LOCK_BOOK_EXCLUSIVE = (
+_LOCK_BOOK_EXCLUSIVE = CompiledWrite(
     select(books.c.closed_at)
     .where(books.c.portfolio_id == bindparam("portfolio_id"))
     .with_for_update()
@@ -142,7 +144,7 @@ class SqlTransactionRepository:
             return
         try:
             # A refusal rolls the whole unit of work back: no savepoint is needed.
-            await self._connection.execute(_INSERT_TRANSACTION, [_values(t) for t in new])
+            await _INSERT_TRANSACTION.execute_many(self._connection, [_values(t) for t in new])
         except IntegrityError:
             raise InvalidInput.for_field(
                 "external_id", "is already used by another transaction of this portfolio"
@@ -219,15 +221,16 @@ class SqlBookLocks:
 
     async def _lock_book(self, portfolio_id: UUID, *, exclusive: bool) -> datetime | None:
         lock = _LOCK_BOOK_EXCLUSIVE if exclusive else _LOCK_BOOK_SHARED
-        found = (await self._connection.execute(lock, {"portfolio_id": portfolio_id})).first()
-        if found is None:  # the portfolio's first write: its book row is made once
+        found = await lock.fetch_all(self._connection, {"portfolio_id": portfolio_id})
+        if not found:  # the portfolio's first write: its book row is made once
             await self._connection.execute(
                 conflict_insert(self._connection, books)
                 .values(portfolio_id=portfolio_id)
                 .on_conflict_do_nothing()
             )
-            found = (await self._connection.execute(lock, {"portfolio_id": portfolio_id})).one()
-        closed_at: datetime | None = found.closed_at
+            found = await lock.fetch_all(self._connection, {"portfolio_id": portfolio_id})
+        (book,) = found
+        closed_at: datetime | None = book["closed_at"]
         return closed_at
 
     async def enter_book(self, portfolio_id: UUID, *, exclusive: bool) -> bool:
@@ -282,10 +285,9 @@ class SqlIdempotencyRecords:
             "expires_at": now + KEY_RETENTION,
         }
         # A new key (the usual case) is claimed in one statement.
-        inserted = await self._connection.execute(
-            conflict_insert(self._connection, t).on_conflict_do_nothing(), claim
-        )
-        if inserted.rowcount == 1:
+        unanswered = {"response_status": None, "response_body": None, "response_location": None}
+        claim_new = _CLAIM[self._connection.dialect.name]
+        if await claim_new.execute(self._connection, claim | unanswered) == 1:
             return Claim(ClaimOutcome.NEW)
         where = (t.c.owner_id == owner_id, t.c.key == key)
         row = (
@@ -296,11 +298,7 @@ class SqlIdempotencyRecords:
         if row is None:  # its claim was released meanwhile: the retry may claim it
             return Claim(ClaimOutcome.IN_USE)
         if row["expires_at"] <= now:  # a use long forgotten: the key is free again
-            await self._connection.execute(
-                update(t)
-                .where(*where)
-                .values(**claim, response_status=None, response_body=None, response_location=None)
-            )
+            await self._connection.execute(update(t).where(*where).values(**claim, **unanswered))
             return Claim(ClaimOutcome.NEW)
         if row["fingerprint"] != fingerprint:
             return Claim(ClaimOutcome.REUSED)
@@ -319,8 +317,8 @@ class SqlIdempotencyRecords:
         return Claim(ClaimOutcome.IN_USE)
 
     async def complete(self, owner_id: UUID, key: str, response: StoredResponse) -> None:
-        await self._connection.execute(
-            _COMPLETE_CLAIM,
+        await _COMPLETE_CLAIM.execute(
+            self._connection,
             {
                 "claim_owner": owner_id,
                 "claim_key": key,

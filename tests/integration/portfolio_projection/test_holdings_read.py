@@ -22,7 +22,7 @@ from bootstrap.settings import Settings
 from contexts.portfolio.application.ports import ProjectionReader
 from contexts.portfolio.application.reports import PortfolioReports
 from contexts.portfolio.contracts import PortfolioDirectory
-from shared_kernel.infrastructure.compiled_select import CompiledSelect
+from shared_kernel.infrastructure.compiled_statements import CompiledSelect
 from tests.api.portfolio_analytics.analytics_api import (
     cash,
     create_portfolio,
