@@ -128,6 +128,10 @@ class CloseSeries:
 class StockCatalog(Protocol):
     """What other contexts may ask of the stock catalog."""
 
+    async def get_stock(self, stock_id: UUID) -> StockInfo | None:
+        """The stock, delisted or not, if it is known."""
+        ...
+
     async def get_stocks(self, stock_ids: Sequence[UUID]) -> dict[UUID, StockInfo]:
         """The known stocks among ``stock_ids`` (delisted included)."""
         ...

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -14,6 +14,7 @@ from contexts.portfolio.contracts import PortfolioInfo
 from contexts.portfolio.domain.portfolio import NameTaken, Portfolio
 from contexts.portfolio.infrastructure.tables import portfolios
 from shared_kernel.application.pagination import Page, PageRequest
+from shared_kernel.infrastructure.compiled_statements import CompiledSelect
 from shared_kernel.infrastructure.keyset import KeysetOrder
 from shared_kernel.infrastructure.optimistic import ensure_one_row_updated
 
@@ -138,6 +139,13 @@ class SqlPortfolioReader:
         return Page(items=views, next_keyset=next_keyset)
 
 
+_OWNER_AND_CURRENCY = CompiledSelect(
+    select(portfolios.c.owner_id, portfolios.c.currency).where(
+        portfolios.c.id == bindparam("portfolio_id")
+    )
+)
+
+
 class SqlPortfolioDirectory:
     """``PortfolioDirectory`` for the other contexts."""
 
@@ -145,13 +153,9 @@ class SqlPortfolioDirectory:
         self._engine = engine
 
     async def get_portfolio(self, portfolio_id: UUID) -> PortfolioInfo | None:
-        query = select(portfolios.c.owner_id, portfolios.c.currency).where(
-            portfolios.c.id == portfolio_id
-        )
-        async with self._engine.connect() as connection:
-            row = (await connection.execute(query)).first()
+        row = await _OWNER_AND_CURRENCY.fetch_one(self._engine, {"portfolio_id": portfolio_id})
         if row is None:
             return None
         return PortfolioInfo(
-            portfolio_id=portfolio_id, owner_id=row.owner_id, currency=row.currency
+            portfolio_id=portfolio_id, owner_id=row["owner_id"], currency=row["currency"]
         )

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import String, and_, bindparam, func, select, type_coerce
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from contexts.stock.contracts import CloseSeries, ClosingPrice, SplitInfo, StockInfo, StockQuote
 from contexts.stock.domain.stock import symbol_key
 from contexts.stock.infrastructure.close_years import read_years
 from contexts.stock.infrastructure.tables import prices, splits, stocks
+from shared_kernel.infrastructure.compiled_statements import CompiledSelect
 
 _STOCK_INFO_COLUMNS = (
     stocks.c.id,
@@ -28,7 +29,12 @@ _STOCK_INFO_COLUMNS = (
 )
 
 
-def _info(row: RowMapping) -> StockInfo:
+_STOCK_INFO_BY_ID = CompiledSelect(
+    select(*_STOCK_INFO_COLUMNS).where(stocks.c.id == bindparam("stock_id"))
+)
+
+
+def _info(row: Mapping[Any, Any]) -> StockInfo:
     return StockInfo(
         stock_id=row["id"],
         symbol=row["symbol"],
@@ -78,6 +84,10 @@ def _as_decimal(value: Decimal | str) -> Decimal:
 class SqlStockCatalog:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+
+    async def get_stock(self, stock_id: UUID) -> StockInfo | None:
+        row = await _STOCK_INFO_BY_ID.fetch_one(self._engine, {"stock_id": stock_id})
+        return _info(row) if row is not None else None
 
     async def get_stocks(self, stock_ids: Sequence[UUID]) -> dict[UUID, StockInfo]:
         if not stock_ids:

@@ -298,7 +298,7 @@ class BookService:
     async def _stock_facts(self, stock_id: UUID | None) -> StockFacts | None:
         if stock_id is None:
             return None
-        info = (await self._catalog.get_stocks([stock_id])).get(stock_id)
+        info = await self._catalog.get_stock(stock_id)
         if info is None:
             return None
         return StockFacts(info.stock_id, info.symbol, info.currency, info.listed)

@@ -8,33 +8,20 @@ ledger itself is tested in test_share_ledger.py and tests/reliability.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import event
 
 from tests.api.transaction.book_api import buy, engine_of, record, trade
+from tests.sql_log import statements_run
 
 AT = "2025-01-15T10:00:00Z"
 
 
-@contextmanager
-def statements(app: FastAPI) -> Iterator[list[str]]:
+def statements(app: FastAPI) -> Any:
     """Every SQL statement the app's engine runs inside the block, lower-cased."""
-    seen: list[str] = []
-
-    def listen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement.lower())
-
-    engine = engine_of(app).sync_engine
-    event.listen(engine, "before_cursor_execute", listen)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", listen)
+    return statements_run(engine_of(app))
 
 
 def ledger_work(seen: list[str]) -> list[str]:

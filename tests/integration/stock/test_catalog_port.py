@@ -94,6 +94,13 @@ async def test_get_stocks_includes_delisted_and_skips_unknown(catalog: dict[str,
     assert await port.get_stocks([]) == {}
 
 
+async def test_get_stock_reads_one_stock_as_get_stocks_does(catalog: dict[str, Any]) -> None:
+    port: StockCatalog = catalog["port"]
+    for stock_id in (catalog["AAPL"], catalog["MSFT"]):  # listed and delisted
+        assert await port.get_stock(stock_id) == (await port.get_stocks([stock_id]))[stock_id]
+    assert await port.get_stock(uuid4()) is None
+
+
 async def test_get_stocks_by_symbol_is_case_insensitive(catalog: dict[str, Any]) -> None:
     port: StockCatalog = catalog["port"]
     found = await port.get_stocks_by_symbol(["aapl", " Msft ", "NOPE", "xoſ"])
