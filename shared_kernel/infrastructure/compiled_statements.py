@@ -169,14 +169,20 @@ _ROW_COUNT = re.compile(r"(\d+)$")
 
 class CompiledWrite(_Compiled):
     """A statement run inside ``write_transaction``: an INSERT, UPDATE or DELETE
-    (rows come back from its RETURNING) or a locking SELECT."""
+    (rows come back from its RETURNING) or a locking SELECT.
+
+    Both databases run the same compiled SQL with the same processed
+    parameters: asyncpg on its own connection, SQLite through SQLAlchemy's
+    ``exec_driver_sql`` (its writers take turns anyway). An INSERT names
+    every column it is compiled with: each needs a value, None included.
+    """
 
     async def execute(self, connection: AsyncConnection, parameters: Mapping[str, Any]) -> int:
         """Run it once; the number of rows it affected."""
-        if connection.dialect.driver != "asyncpg":
-            result: Any = await connection.execute(self._statement, dict(parameters))
+        plan, driver = await self._plan_on(connection)
+        if driver is None:
+            result = await connection.exec_driver_sql(plan.sql, tuple(plan.arguments(parameters)))
             return int(result.rowcount)
-        driver, plan = await self._driver_plan(connection)
         with _integrity_errors(plan):
             status: str = await driver.execute(plan.sql, *plan.arguments(parameters))
         found = _ROW_COUNT.search(status)
@@ -188,31 +194,41 @@ class CompiledWrite(_Compiled):
         """Run it once per set of parameters (asyncpg: pipelined, prepared once)."""
         if not parameter_sets:
             return
-        if connection.dialect.driver != "asyncpg":
-            await connection.execute(self._statement, [dict(p) for p in parameter_sets])
+        plan, driver = await self._plan_on(connection)
+        arguments = [plan.arguments(parameters) for parameters in parameter_sets]
+        if driver is None:
+            await connection.exec_driver_sql(plan.sql, [tuple(each) for each in arguments])
             return
-        driver, plan = await self._driver_plan(connection)
         with _integrity_errors(plan):
-            await driver.executemany(plan.sql, [plan.arguments(p) for p in parameter_sets])
+            await driver.executemany(plan.sql, arguments)
 
     async def fetch_all(
         self, connection: AsyncConnection, parameters: Mapping[str, Any]
     ) -> list[dict[str, Any]]:
         """Run it once; its rows, each a dict by column key."""
-        if connection.dialect.driver != "asyncpg":
-            result: Any = await connection.execute(self._statement, dict(parameters))
-            return [dict(row) for row in result.mappings()]
-        driver, plan = await self._driver_plan(connection)
-        with _integrity_errors(plan):
-            rows = await driver.fetch(plan.sql, *plan.arguments(parameters))
+        plan, driver = await self._plan_on(connection)
+        rows: Sequence[Sequence[Any]]
+        if driver is None:
+            result = await connection.exec_driver_sql(plan.sql, tuple(plan.arguments(parameters)))
+            rows = result.all()
+        else:
+            with _integrity_errors(plan):
+                rows = await driver.fetch(plan.sql, *plan.arguments(parameters))
         return [self._mapping(plan, row) for row in rows]
 
-    async def _driver_plan(self, connection: AsyncConnection) -> tuple[Any, _Plan]:
+    async def _plan_on(self, connection: AsyncConnection) -> tuple[_Plan, Any | None]:
+        """The plan for the connection's database, and asyncpg's connection (None on SQLite)."""
+        dialect = connection.dialect
+        plan = self._plans.get(dialect.name)
+        if dialect.driver != "asyncpg":
+            if plan is None:
+                # sqlite3 reports no column types: the processors do not depend on them
+                plan = self._plan(dialect, self._compile(dialect), [None] * len(self._keys))
+            return plan, None
         driver = await driver_connection(connection)
-        plan = self._plans.get(connection.dialect.name)
         if plan is None:
-            plan = await self._asyncpg_plan(connection.dialect, driver)
-        return driver, plan
+            plan = await self._asyncpg_plan(dialect, driver)
+        return plan, driver
 
 
 @contextlib.contextmanager

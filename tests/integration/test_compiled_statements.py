@@ -1,4 +1,8 @@
-"""A CompiledSelect answers exactly what SQLAlchemy answers, on both databases."""
+"""Compiled statements answer exactly what SQLAlchemy answers, on both databases.
+
+``CompiledSelect`` reads in autocommit; ``CompiledWrite`` (and ``conflict_writes``)
+runs inside ``write_transaction``, on PostgreSQL on the driver's own connection.
+"""
 
 from __future__ import annotations
 
@@ -27,10 +31,16 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql.dml import UpdateBase
 
 from shared_kernel.infrastructure.column_types import ExactDecimal, UtcDateTime
-from shared_kernel.infrastructure.compiled_statements import CompiledSelect
+from shared_kernel.infrastructure.compiled_statements import (
+    CompiledSelect,
+    CompiledWrite,
+    conflict_writes,
+)
 from shared_kernel.infrastructure.database import (
     commit,
     create_engine,
@@ -40,7 +50,7 @@ from shared_kernel.infrastructure.database import (
 
 scratch = MetaData()
 things = Table(
-    "test_compiled_select_things",
+    "test_compiled_statements_things",
     scratch,
     Column("id", Uuid, primary_key=True),
     Column("name", String(40), nullable=False),
@@ -199,3 +209,308 @@ async def test_the_sqlite_reader_cannot_write(tmp_path: Path, sqlite_template: P
         assert sqlite_reader(engine) is reader  # one per thread, kept
     finally:
         await engine.dispose()
+
+
+# CompiledWrite: statements inside write_transaction.
+
+
+def _new_row(**changes: Any) -> dict[str, Any]:
+    """A row that is not in ROWS: a fresh id, a name and a rank none of them has."""
+    return {**ROWS[1], "id": uuid4(), "name": "new", "rank": 1000, **changes}
+
+
+async def _committed(engine: AsyncEngine, table: Table) -> dict[UUID, dict[str, Any]]:
+    """Every committed row by id, as a separate connection reads it."""
+    async with engine.connect() as connection:
+        rows = (await connection.execute(select(table))).mappings()
+        return {row["id"]: dict(row) for row in rows}
+
+
+async def _sqlalchemy_rows(
+    connection: AsyncConnection, statement: Select[Any] | UpdateBase, parameters: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The rows SQLAlchemy itself gives for ``statement`` on ``connection``."""
+    return [dict(row) for row in (await connection.execute(statement, parameters)).mappings()]
+
+
+def _exactly(rows: list[dict[str, Any]]) -> list[dict[str, tuple[type, str]]]:
+    """Each value's type and repr: a Decimal's digits and a datetime's zone must match too."""
+    return [{key: (type(value), repr(value)) for key, value in row.items()} for row in rows]
+
+
+def _assert_as_stored(rows: list[dict[str, Any]]) -> None:
+    for row in rows:
+        assert isinstance(row["id"], UUID)
+        assert row["at"].utcoffset() == timedelta(0)
+        assert row["amount"] is None or isinstance(row["amount"], Decimal)
+        assert row["day"] is None or isinstance(row["day"], date)
+        assert isinstance(row["active"], bool)
+
+
+async def test_execute_gives_the_number_of_rows_each_write_touched_and_commit_keeps_them(
+    engine: AsyncEngine, table: Table
+) -> None:
+    insert = CompiledWrite(table.insert())
+    shift = CompiledWrite(
+        table.update()
+        .where(table.c.active == bindparam("was_active"))
+        .values(rank=table.c.rank + bindparam("by"))
+    )
+    remove = CompiledWrite(table.delete().where(table.c.name == bindparam("named")))
+    new = _new_row(active=True)
+    active = [row for row in [*ROWS, new] if row["active"]]
+
+    async with write_transaction(engine) as connection:
+        assert await insert.execute(connection, new) == 1
+        assert await shift.execute(connection, {"was_active": True, "by": 1}) == len(active) == 7
+        assert await remove.execute(connection, {"named": "nobody"}) == 0
+        assert new["id"] not in await _committed(engine, table)  # not committed yet
+        await commit(connection)
+
+    expected = {row["id"]: {**row, "rank": row["rank"] + row["active"]} for row in [*ROWS, new]}
+    assert await _committed(engine, table) == expected
+    async with write_transaction(engine) as connection:  # again, from the plans made above
+        assert await shift.execute(connection, {"was_active": False, "by": 10}) == 6
+        assert await remove.execute(connection, {"named": "new"}) == 1
+        await commit(connection)
+    committed = await _committed(engine, table)
+    assert new["id"] not in committed
+    assert committed[ROWS[1]["id"]]["rank"] == ROWS[1]["rank"] + 10
+
+
+async def test_writes_left_without_a_commit_are_rolled_back(
+    engine: AsyncEngine, table: Table
+) -> None:
+    before = await _committed(engine, table)
+    new = _new_row()
+
+    async with write_transaction(engine) as connection:
+        assert await CompiledWrite(table.insert()).execute(connection, new) == 1
+        assert (
+            await CompiledWrite(table.update().values(note=bindparam("new_note"))).execute(
+                connection, {"new_note": "changed"}
+            )
+            == len(ROWS) + 1
+        )
+        assert (
+            await CompiledWrite(table.delete().where(table.c.id == bindparam("gone"))).execute(
+                connection, {"gone": ROWS[3]["id"]}
+            )
+            == 1
+        )
+        # the same transaction as SQLAlchemy's own statements on the connection
+        notes = await _sqlalchemy_rows(connection, select(table.c.id, table.c.note), {})
+        assert {row["note"] for row in notes} == {"changed"}
+        assert {row["id"] for row in notes} == {row["id"] for row in ROWS if row is not ROWS[3]} | {
+            new["id"]
+        }
+
+    assert await _committed(engine, table) == before
+
+
+async def test_execute_many_runs_the_statement_once_per_parameter_set(
+    engine: AsyncEngine, table: Table
+) -> None:
+    insert = CompiledWrite(table.insert())
+    new = [_new_row(name=f"batch {index}", rank=1000 + index) for index in range(5)]
+
+    async with write_transaction(engine) as connection:
+        await insert.execute_many(connection, new)
+        await commit(connection)
+
+    committed = await _committed(engine, table)
+    assert len(committed) == len(ROWS) + len(new)
+    assert [committed[row["id"]]["name"] for row in new] == [row["name"] for row in new]
+
+
+async def test_execute_many_without_parameter_sets_does_nothing(
+    engine: AsyncEngine, table: Table
+) -> None:
+    before = await _committed(engine, table)
+    remove_all = CompiledWrite(table.delete())  # run even once, it would empty the table
+
+    async with write_transaction(engine) as connection:
+        await remove_all.execute_many(connection, [])
+        await CompiledWrite(table.insert()).execute_many(connection, [])
+        await commit(connection)
+
+    assert await _committed(engine, table) == before
+
+
+async def test_insert_returning_gives_every_column_type_as_sqlalchemy_gives_it(
+    engine: AsyncEngine, table: Table
+) -> None:
+    insert = CompiledWrite(table.insert().returning(*table.c))
+    away = timezone(timedelta(hours=-5, minutes=-30))
+    twins = [
+        {**row, "id": uuid4(), "rank": row["rank"] + 1000, "at": row["at"].astimezone(away)}
+        for row in ROWS
+    ]
+
+    async with write_transaction(engine) as connection:
+        found = [row for twin in twins for row in await insert.fetch_all(connection, twin)]
+        expected = await _sqlalchemy_rows(
+            connection, select(table).where(table.c.rank >= 900).order_by(table.c.rank), {}
+        )
+        # SQLAlchemy's own RETURNING of one more twin gives the same types
+        extra = {**twins[2], "id": uuid4(), "rank": 5000}
+        returned = await _sqlalchemy_rows(connection, table.insert().returning(*table.c), extra)
+        await commit(connection)
+
+    assert found == [{**twin, "at": twin["at"].astimezone(UTC)} for twin in twins]
+    assert _exactly(found) == _exactly(expected)
+    assert returned[0]["id"] == extra["id"]
+    assert _exactly([{**found[2], "id": returned[0]["id"], "rank": 5000}]) == _exactly(returned)
+    _assert_as_stored(found)
+    amounts = [row["amount"] for row in found]
+    assert Decimal("-42.50") in amounts
+    assert "-42.50" in {str(amount) for amount in amounts}  # the trailing zero too
+
+
+async def test_update_returning_gives_every_column_type_as_sqlalchemy_gives_it(
+    engine: AsyncEngine, table: Table
+) -> None:
+    # Setting what is given, so that running it again gives the same rows.
+    statement = (
+        table.update()
+        .where(table.c.rank >= bindparam("from_rank"))
+        .values(
+            amount=bindparam("new_amount"),
+            at=bindparam("new_at"),
+            note=bindparam("new_note"),
+        )
+        .returning(*table.c)
+    )
+    parameters: dict[str, Any] = {
+        "from_rank": 0,
+        "new_amount": Decimal("-0.000100"),
+        "new_at": datetime(2024, 2, 29, 23, 59, 59, 999999, tzinfo=timezone(timedelta(hours=9))),
+        "new_note": "ünïcode ✓ 'quoted' $1",
+    }
+
+    async with write_transaction(engine) as connection:
+        found = await CompiledWrite(statement).fetch_all(connection, parameters)
+        expected = await _sqlalchemy_rows(connection, statement, parameters)
+        await commit(connection)
+
+    found.sort(key=lambda row: row["rank"])  # RETURNING promises no order
+    expected.sort(key=lambda row: row["rank"])
+    assert _exactly(found) == _exactly(expected)
+    assert found == [
+        {
+            **row,
+            "amount": parameters["new_amount"],
+            "at": parameters["new_at"].astimezone(UTC),
+            "note": parameters["new_note"],
+        }
+        for row in ROWS
+        if row["rank"] >= 0
+    ]
+    assert {str(row["amount"]) for row in found} == {"-0.000100"}
+    _assert_as_stored(found)
+
+
+async def test_a_locking_select_gives_every_column_type_as_sqlalchemy_gives_it(
+    engine: AsyncEngine, table: Table
+) -> None:
+    statement = (
+        select(table)
+        .where(table.c.rank >= bindparam("from_rank"))
+        .order_by(table.c.rank)
+        .with_for_update()
+    )
+
+    async with write_transaction(engine) as connection:
+        found = await CompiledWrite(statement).fetch_all(connection, {"from_rank": -20})
+        expected = await _sqlalchemy_rows(connection, statement, {"from_rank": -20})
+
+    assert found == ROWS
+    assert _exactly(found) == _exactly(expected)
+    _assert_as_stored(found)
+
+
+@pytest.mark.parametrize("method", ["execute", "execute_many", "fetch_all"])
+async def test_a_unique_violation_is_sqlalchemys_integrity_error(
+    engine: AsyncEngine, table: Table, method: str
+) -> None:
+    new = _new_row()
+    duplicate = {**_new_row(name="duplicate"), "id": ROWS[5]["id"]}
+
+    async def write_the_duplicate(connection: AsyncConnection) -> None:
+        if method == "execute":
+            await CompiledWrite(table.insert()).execute(connection, duplicate)
+        elif method == "execute_many":
+            await CompiledWrite(table.insert()).execute_many(connection, [new, duplicate])
+        else:
+            returning = CompiledWrite(table.insert().returning(table.c.id))
+            await returning.fetch_all(connection, duplicate)
+
+    async with write_transaction(engine) as connection:
+        with pytest.raises(IntegrityError):
+            await write_the_duplicate(connection)
+
+    committed = await _committed(engine, table)
+    assert new["id"] not in committed
+    assert committed[ROWS[5]["id"]]["name"] == ROWS[5]["name"]
+
+
+async def test_a_write_missing_a_parameter_is_an_error_naming_it(
+    engine: AsyncEngine, table: Table
+) -> None:
+    rename = CompiledWrite(
+        table.update().where(table.c.id == bindparam("target")).values(name=bindparam("new_name"))
+    )
+    async with write_transaction(engine) as connection:
+        with pytest.raises(KeyError, match="target"):
+            await rename.execute(connection, {"new_name": "renamed"})
+
+
+async def test_a_write_refuses_an_expanding_in(engine: AsyncEngine, table: Table) -> None:
+    remove = CompiledWrite(table.delete().where(table.c.id.in_(bindparam("ids", expanding=True))))
+    async with write_transaction(engine) as connection:
+        with pytest.raises(ValueError, match="expanding"):
+            await remove.execute(connection, {"ids": [ROWS[0]["id"]]})
+    assert ROWS[0]["id"] in await _committed(engine, table)
+
+
+async def test_conflict_writes_skip_an_existing_key(engine: AsyncEngine, table: Table) -> None:
+    claims = conflict_writes(lambda insert: insert(table).on_conflict_do_nothing())
+    new = _new_row()
+
+    async with write_transaction(engine) as connection:
+        claim = claims[connection.dialect.name]
+        assert await claim.execute(connection, new) == 1
+        assert await claim.execute(connection, {**new, "name": "again"}) == 0
+        assert await claim.execute(connection, {**ROWS[0], "name": "again"}) == 0
+        await commit(connection)
+
+    committed = await _committed(engine, table)
+    assert committed[new["id"]]["name"] == "new"
+    assert committed[ROWS[0]["id"]]["name"] == ROWS[0]["name"]
+    assert len(committed) == len(ROWS) + 1
+
+
+async def test_conflict_writes_can_update_the_existing_row(
+    engine: AsyncEngine, table: Table
+) -> None:
+    def upsert(insert: Any) -> UpdateBase:
+        statement = insert(table)
+        upserted: UpdateBase = statement.on_conflict_do_update(
+            index_elements=[table.c.id], set_={"name": statement.excluded.name}
+        )
+        return upserted
+
+    writes = conflict_writes(upsert)
+    assert set(writes) == {"postgresql", "sqlite"}
+    new = _new_row()
+
+    async with write_transaction(engine) as connection:
+        write = writes[connection.dialect.name]
+        assert await write.execute(connection, new) == 1
+        assert await write.execute(connection, {**ROWS[0], "name": "renamed"}) == 1
+        await commit(connection)
+
+    committed = await _committed(engine, table)
+    assert committed[new["id"]]["name"] == "new"
+    assert committed[ROWS[0]["id"]]["name"] == "renamed"
+    assert committed[ROWS[0]["id"]]["rank"] == ROWS[0]["rank"]
