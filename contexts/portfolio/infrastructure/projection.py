@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import String, bindparam, cast, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -30,7 +31,7 @@ from contexts.portfolio.infrastructure.tables import (
 )
 from contexts.stock.contracts import SplitInfo
 from contexts.transaction.contracts import TransactionData
-from shared_kernel.infrastructure.compiled_statements import CompiledSelect
+from shared_kernel.infrastructure.compiled_statements import CompiledSelect, CompiledWrite
 from shared_kernel.infrastructure.database import conflict_insert
 
 _POSITION_KINDS = [kind.value for kind in EntryKind]
@@ -169,7 +170,8 @@ def _live_position_entries() -> Any:
 _STORED_COPIES = select(
     source_transactions.c.transaction_id, source_transactions.c.voided_at
 ).where(source_transactions.c.transaction_id.in_(bindparam("ids", expanding=True)))
-_VOID_COPY = (
+_INSERT_COPY = CompiledWrite(insert(source_transactions))
+_VOID_COPY = CompiledWrite(
     update(source_transactions)
     .where(source_transactions.c.transaction_id == bindparam("copy_id"))
     .values(voided_at=bindparam("voided"))
@@ -195,8 +197,8 @@ _HOLDING = (
     holdings.c.portfolio_id == bindparam("holding_portfolio"),
     holdings.c.stock_id == bindparam("holding_stock"),
 )
-_DELETE_HOLDING = delete(holdings).where(*_HOLDING)
-_SAVE_HOLDING = (
+_DELETE_HOLDING = CompiledWrite(delete(holdings).where(*_HOLDING))
+_SAVE_HOLDING = CompiledWrite(
     update(holdings)
     .where(*_HOLDING)
     .values(
@@ -212,6 +214,16 @@ _SAVE_HOLDING = (
         }
     )
 )
+
+_ADD_CASH_IN_THE_DATABASE = CompiledWrite(
+    pg_insert(cash_balances)
+    .values(portfolio_id=bindparam("portfolio_id"), balance=bindparam("delta"))
+    .on_conflict_do_update(
+        index_elements=[cash_balances.c.portfolio_id],
+        set_={"balance": cash_balances.c.balance + bindparam("delta")},
+    )
+)
+"""PostgreSQL only (SQLite's decimals are text)."""
 
 
 class SqlProjectionStore:
@@ -230,7 +242,6 @@ class SqlProjectionStore:
         return set(rows.scalars())
 
     async def store_transactions(self, transactions: Sequence[TransactionData]) -> StoredCopies:
-        t = source_transactions
         ids = list({data.transaction_id for data in transactions})
         voided_at: dict[UUID, datetime | None] = {}
         for start in range(0, len(ids), _CHUNK):
@@ -252,10 +263,10 @@ class SqlProjectionStore:
                 voided_at[data.transaction_id] = data.voided_at
                 cash[data.portfolio_id] -= _cash_effect(data)
         if new_copies:
-            await self._connection.execute(insert(t), [_copy(data) for data in new_copies])
+            await _INSERT_COPY.execute_many(self._connection, [_copy(data) for data in new_copies])
         if newly_voided:
-            await self._connection.execute(
-                _VOID_COPY,
+            await _VOID_COPY.execute_many(
+                self._connection,
                 [{"copy_id": copy_id, "voided": at} for copy_id, at in newly_voided.items()],
             )
         return StoredCopies(
@@ -352,26 +363,21 @@ class SqlProjectionStore:
         self, saved: Sequence[StoredHolding], emptied: Sequence[tuple[UUID, UUID]]
     ) -> None:
         if emptied:
-            await self._connection.execute(
-                _DELETE_HOLDING,
+            await _DELETE_HOLDING.execute_many(
+                self._connection,
                 [
                     {"holding_portfolio": portfolio_id, "holding_stock": stock_id}
                     for portfolio_id, stock_id in emptied
                 ],
             )
         if saved:
-            await self._connection.execute(_SAVE_HOLDING, [_holding_values(h) for h in saved])
+            await _SAVE_HOLDING.execute_many(self._connection, [_holding_values(h) for h in saved])
 
     async def add_cash(self, portfolio_id: UUID, delta: Decimal) -> None:
         if self._connection.dialect.name == "postgresql":
             # NUMERIC adds exactly in the database: one statement, the row locked last and briefly
-            await self._connection.execute(
-                conflict_insert(self._connection, cash_balances)
-                .values(portfolio_id=portfolio_id, balance=delta)
-                .on_conflict_do_update(
-                    index_elements=[cash_balances.c.portfolio_id],
-                    set_={"balance": cash_balances.c.balance + delta},
-                )
+            await _ADD_CASH_IN_THE_DATABASE.execute(
+                self._connection, {"portfolio_id": portfolio_id, "delta": delta}
             )
             return
         # SQLite keeps decimals as text (its arithmetic would round): add them here
