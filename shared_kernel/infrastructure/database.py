@@ -216,6 +216,24 @@ async def write_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnectio
 
 
 @contextlib.asynccontextmanager
+async def one_statement_write(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection for a write of one statement, committed when the block ends.
+
+    PostgreSQL runs it in autocommit: a single statement is atomic, and needs no
+    BEGIN and COMMIT round trips. SQLite runs it in a ``write_transaction``, as
+    every SQLite write (its writers take turns). Two statements in the block
+    would not be one transaction on PostgreSQL: use ``write_transaction``.
+    """
+    if is_sqlite(engine.url):
+        async with write_transaction(engine) as connection:
+            yield connection
+            await commit(connection)
+        return
+    async with engine.connect() as connection:
+        yield connection
+
+
+@contextlib.asynccontextmanager
 async def _driver_transaction(connection: AsyncConnection) -> AsyncIterator[AsyncConnection]:
     """A transaction begun on an asyncpg connection, which SQLAlchemy keeps in
     autocommit: its statements and the driver's alike run inside it.

@@ -12,7 +12,12 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from contexts.stock.infrastructure.tables import stocks
-from shared_kernel.infrastructure.database import commit, driver_connection, write_transaction
+from shared_kernel.infrastructure.database import (
+    commit,
+    driver_connection,
+    one_statement_write,
+    write_transaction,
+)
 
 _COUNT = select(func.count()).select_from(stocks)
 
@@ -110,3 +115,24 @@ async def test_a_cancelled_writer_leaves_its_cancellation_and_no_open_transactio
         async with write_transaction(engine) as connection:
             await connection.execute(stocks.delete())
             await commit(connection)
+
+
+async def test_a_one_statement_write_is_committed_when_the_block_ends(engine: AsyncEngine) -> None:
+    now = datetime.now(UTC)
+    async with one_statement_write(engine) as connection:
+        await connection.execute(
+            stocks.insert().values(
+                id=uuid4(),
+                symbol="ONE",
+                name="One statement",
+                currency="USD",
+                listed=True,
+                created_at=now,
+                updated_at=now,
+                version=1,
+            )
+        )
+        # PostgreSQL: autocommit, no BEGIN/COMMIT round trips; SQLite: its writers' transaction
+        assert await _in_database_transaction(connection) == (connection.dialect.name == "sqlite")
+    async with engine.connect() as connection:
+        assert (await connection.execute(_COUNT)).scalar_one() == 1

@@ -18,6 +18,7 @@ from contexts.transaction.application.csv_format import (
 )
 from contexts.transaction.application.idempotency import IdempotentRequest, IdempotentRunner
 from contexts.transaction.application.ports import (
+    NewKeyClaims,
     StoredResponse,
     TransactionFilter,
     TransactionReader,
@@ -103,6 +104,7 @@ class BookService:
         reader: TransactionReader,
         catalog: StockCatalog,
         directory: PortfolioDirectory,
+        new_keys: NewKeyClaims,
         clock: Clock,
     ) -> None:
         self._uow_factory = uow_factory
@@ -110,7 +112,7 @@ class BookService:
         self._catalog = catalog
         self._directory = directory
         self._clock = clock
-        self._runner = IdempotentRunner(uow_factory, clock)
+        self._runner = IdempotentRunner(uow_factory, new_keys, clock)
 
     # --- reading ---------------------------------------------------------
 

@@ -14,7 +14,9 @@ from typing import TypeVar
 from uuid import UUID
 
 from contexts.transaction.application.ports import (
+    Claim,
     ClaimOutcome,
+    NewKeyClaims,
     StoredResponse,
     TransactionUnitOfWork,
     TransactionUnitOfWorkFactory,
@@ -40,8 +42,11 @@ class IdempotentRequest:
 
 
 class IdempotentRunner:
-    def __init__(self, uow_factory: TransactionUnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(
+        self, uow_factory: TransactionUnitOfWorkFactory, new_keys: NewKeyClaims, clock: Clock
+    ) -> None:
         self._uow_factory = uow_factory
+        self._new_keys = new_keys
         self._clock = clock
         self._forget_after = clock.now()
 
@@ -58,15 +63,7 @@ class IdempotentRunner:
                 response = render(await work(uow))
                 await uow.commit()
             return response
-        async with self._uow_factory() as uow:
-            now = self._clock.now()
-            if now >= self._forget_after:  # housekeeping, not on every request
-                self._forget_after = now + FORGET_EVERY
-                await uow.idempotency.forget_expired(now)
-            claim = await uow.idempotency.claim(
-                owner_id, request.key, request.fingerprint, portfolio_id, now
-            )
-            await uow.commit()
+        claim = await self._claim(owner_id, portfolio_id, request)
         if claim.outcome is ClaimOutcome.REPLAY:
             assert claim.response is not None
             return claim.response
@@ -85,3 +82,22 @@ class IdempotentRunner:
                 await uow.commit()
             raise
         return response
+
+    async def _claim(self, owner_id: UUID, portfolio_id: UUID, request: IdempotentRequest) -> Claim:
+        now = self._clock.now()
+        if now >= self._forget_after:  # housekeeping, not on every request
+            self._forget_after = now + FORGET_EVERY
+            async with self._uow_factory() as uow:
+                await uow.idempotency.forget_expired(now)
+                await uow.commit()
+        # A new key (the usual case) is claimed in one statement, outside a unit of work.
+        if await self._new_keys.claim_new(
+            owner_id, request.key, request.fingerprint, portfolio_id, now
+        ):
+            return Claim(ClaimOutcome.NEW)
+        async with self._uow_factory() as uow:
+            claim = await uow.idempotency.claim(
+                owner_id, request.key, request.fingerprint, portfolio_id, now
+            )
+            await uow.commit()
+        return claim

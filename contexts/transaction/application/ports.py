@@ -55,6 +55,15 @@ class IdempotencyRecords(Protocol):
     async def forget_expired(self, now: datetime) -> None: ...
 
 
+class NewKeyClaims(Protocol):
+    async def claim_new(
+        self, owner_id: UUID, key: str, fingerprint: str, portfolio_id: UUID, now: datetime
+    ) -> bool:
+        """Claim a key nobody holds, committed at once, in one statement; False if the
+        key is held or was used (``IdempotencyRecords.claim`` then says how)."""
+        ...
+
+
 class TransactionUnitOfWork(UnitOfWork, Protocol):
     transactions: TransactionRepository
     books: BookLocks

@@ -32,7 +32,7 @@ from contexts.transaction.infrastructure.tables import (
 from shared_kernel.application.pagination import Page, PageRequest
 from shared_kernel.domain.errors import InvalidInput
 from shared_kernel.infrastructure.compiled_statements import CompiledWrite, conflict_writes
-from shared_kernel.infrastructure.database import conflict_insert
+from shared_kernel.infrastructure.database import conflict_insert, one_statement_write
 from shared_kernel.infrastructure.keyset import KeysetOrder
 
 _NEWEST_FIRST = KeysetOrder(transactions.c.executed_at, transactions.c.id, descending=True)
@@ -268,6 +268,37 @@ class UnsafeSqlBookLocks(SqlBookLocks):
         return None
 
 
+def _new_claim(
+    owner_id: UUID, key: str, fingerprint: str, portfolio_id: UUID, now: datetime
+) -> dict[str, Any]:
+    """The row of a key claimed now, not answered yet."""
+    return {
+        "owner_id": owner_id,
+        "key": key,
+        "portfolio_id": portfolio_id,
+        "fingerprint": fingerprint,
+        "claimed_at": now,
+        "expires_at": now + KEY_RETENTION,
+        "response_status": None,
+        "response_body": None,
+        "response_location": None,
+    }
+
+
+class SqlNewKeyClaims:
+    """``NewKeyClaims``: on PostgreSQL one INSERT in autocommit, without a unit of work."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def claim_new(
+        self, owner_id: UUID, key: str, fingerprint: str, portfolio_id: UUID, now: datetime
+    ) -> bool:
+        claim = _new_claim(owner_id, key, fingerprint, portfolio_id, now)
+        async with one_statement_write(self._engine) as connection:
+            return await _CLAIM[connection.dialect.name].execute(connection, claim) == 1
+
+
 class SqlIdempotencyRecords:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
@@ -276,19 +307,9 @@ class SqlIdempotencyRecords:
         self, owner_id: UUID, key: str, fingerprint: str, portfolio_id: UUID, now: datetime
     ) -> Claim:
         t = idempotency_keys
-        claim = {
-            "owner_id": owner_id,
-            "key": key,
-            "portfolio_id": portfolio_id,
-            "fingerprint": fingerprint,
-            "claimed_at": now,
-            "expires_at": now + KEY_RETENTION,
-        }
-        # A new key (the usual case) is claimed in one statement.
-        unanswered = {"response_status": None, "response_body": None, "response_location": None}
-        claim_new = _CLAIM[self._connection.dialect.name]
-        if await claim_new.execute(self._connection, claim | unanswered) == 1:
-            return Claim(ClaimOutcome.NEW)
+        claim = _new_claim(owner_id, key, fingerprint, portfolio_id, now)
+        if await _CLAIM[self._connection.dialect.name].execute(self._connection, claim) == 1:
+            return Claim(ClaimOutcome.NEW)  # released since the caller found it held
         where = (t.c.owner_id == owner_id, t.c.key == key)
         row = (
             (await self._connection.execute(select(t).where(*where).with_for_update()))
@@ -298,7 +319,7 @@ class SqlIdempotencyRecords:
         if row is None:  # its claim was released meanwhile: the retry may claim it
             return Claim(ClaimOutcome.IN_USE)
         if row["expires_at"] <= now:  # a use long forgotten: the key is free again
-            await self._connection.execute(update(t).where(*where).values(**claim, **unanswered))
+            await self._connection.execute(update(t).where(*where).values(**claim))
             return Claim(ClaimOutcome.NEW)
         if row["fingerprint"] != fingerprint:
             return Claim(ClaimOutcome.REUSED)
