@@ -192,7 +192,9 @@ class CompiledWrite(_Compiled):
         self, connection: AsyncConnection, parameter_sets: Sequence[Mapping[str, Any]]
     ) -> None:
         """Run it once per set of parameters (asyncpg: pipelined, prepared once)."""
-        if not parameter_sets:
+        if len(parameter_sets) <= 1:  # asyncpg's pipeline costs more than a lone execute
+            for parameters in parameter_sets:
+                await self.execute(connection, parameters)
             return
         plan, driver = await self._plan_on(connection)
         arguments = [plan.arguments(parameters) for parameters in parameter_sets]

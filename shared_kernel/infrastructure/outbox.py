@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from shared_kernel.application.clock import Clock
 from shared_kernel.domain.events import IntegrationEvent
 from shared_kernel.infrastructure.compiled_statements import CompiledWrite
-from shared_kernel.infrastructure.database import commit, write_transaction
+from shared_kernel.infrastructure.database import commit, one_statement_write, write_transaction
 from shared_kernel.infrastructure.event_bus import InProcessEventBus
 from shared_kernel.infrastructure.event_codec import EventCodec
 
@@ -141,13 +141,13 @@ class Outbox:
     async def mark_delivered(
         self, engine: AsyncEngine, event_ids: Sequence[UUID], now: datetime
     ) -> None:
-        async with write_transaction(engine) as connection:
-            for start in range(0, len(event_ids), ID_CHUNK):
+        # Each chunk on its own: a mark that is lost only means a harmless redelivery.
+        for start in range(0, len(event_ids), ID_CHUNK):
+            async with one_statement_write(engine) as connection:
                 await connection.execute(
                     self._mark_delivered,
                     {"event_ids": list(event_ids[start : start + ID_CHUNK]), "delivered_at": now},
                 )
-            await commit(connection)
 
     async def mark_failed(
         self, engine: AsyncEngine, event_id: UUID, error: str, now: datetime

@@ -167,6 +167,13 @@ def _live_position_entries() -> Any:
 
 
 # Statements run for every delivery, built once (their compiled form is cached by statement).
+_PORTFOLIOS_IN_ORDER = (
+    select(portfolios.c.id)
+    .where(portfolios.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(portfolios.c.id)
+)
+_LOCK_PORTFOLIOS_SHARED = _PORTFOLIOS_IN_ORDER.with_for_update(read=True)
+_LOCK_PORTFOLIOS_EXCLUSIVE = _PORTFOLIOS_IN_ORDER.with_for_update()
 _STORED_COPIES = select(
     source_transactions.c.transaction_id, source_transactions.c.voided_at
 ).where(source_transactions.c.transaction_id.in_(bindparam("ids", expanding=True)))
@@ -233,12 +240,8 @@ class SqlProjectionStore:
     async def lock_portfolios(self, portfolio_ids: Sequence[UUID], *, exclusive: bool) -> set[UUID]:
         if not portfolio_ids:
             return set()
-        rows = await self._connection.execute(
-            select(portfolios.c.id)
-            .where(portfolios.c.id.in_(list(portfolio_ids)))
-            .order_by(portfolios.c.id)
-            .with_for_update(read=not exclusive)
-        )
+        lock = _LOCK_PORTFOLIOS_EXCLUSIVE if exclusive else _LOCK_PORTFOLIOS_SHARED
+        rows = await self._connection.execute(lock, {"ids": list(portfolio_ids)})
         return set(rows.scalars())
 
     async def store_transactions(self, transactions: Sequence[TransactionData]) -> StoredCopies:
