@@ -194,7 +194,7 @@ async def write_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnectio
 
     On PostgreSQL it is an ordinary READ COMMITTED transaction (row locks are
     taken where needed), begun on the driver's connection before the block
-    runs, so that a statement run on the driver itself (``CompiledStatement``)
+    runs, so that a statement run on the driver itself (``CompiledWrite``)
     is inside it from the first. SQLite has one writer at a time: the
     process's writers queue on an asyncio lock first — waiting there holds
     no pooled connection, so a writer that needs a second connection for a
