@@ -35,6 +35,20 @@ async def _in_database_transaction(connection: AsyncConnection) -> bool:
     return bool(driver.driver_connection._conn.in_transaction)
 
 
+def _new_stock(symbol: str) -> Any:
+    now = datetime.now(UTC)
+    return stocks.insert().values(
+        id=uuid4(),
+        symbol=symbol,
+        name=f"{symbol} Inc.",
+        currency="USD",
+        listed=True,
+        created_at=now,
+        updated_at=now,
+        version=1,
+    )
+
+
 async def test_a_plain_connection_reads_outside_a_transaction(engine: AsyncEngine) -> None:
     async with engine.connect() as connection:
         assert (await connection.execute(text("SELECT 1"))).scalar_one() == 1
@@ -44,20 +58,8 @@ async def test_a_plain_connection_reads_outside_a_transaction(engine: AsyncEngin
 async def test_a_write_transaction_is_one_transaction_and_rolls_back_unless_committed(
     engine: AsyncEngine,
 ) -> None:
-    now = datetime.now(UTC)
     async with write_transaction(engine) as connection:
-        await connection.execute(
-            stocks.insert().values(
-                id=uuid4(),
-                symbol="TXN",
-                name="Rolled back",
-                currency="USD",
-                listed=True,
-                created_at=now,
-                updated_at=now,
-                version=1,
-            )
-        )
+        await connection.execute(_new_stock("TXN"))
         assert await _in_database_transaction(connection)
         assert (await connection.execute(_COUNT)).scalar_one() == 1
     async with engine.connect() as connection:
@@ -118,20 +120,8 @@ async def test_a_cancelled_writer_leaves_its_cancellation_and_no_open_transactio
 
 
 async def test_a_one_statement_write_is_committed_when_the_block_ends(engine: AsyncEngine) -> None:
-    now = datetime.now(UTC)
     async with one_statement_write(engine) as connection:
-        await connection.execute(
-            stocks.insert().values(
-                id=uuid4(),
-                symbol="ONE",
-                name="One statement",
-                currency="USD",
-                listed=True,
-                created_at=now,
-                updated_at=now,
-                version=1,
-            )
-        )
+        await connection.execute(_new_stock("ONE"))
         # PostgreSQL: autocommit, no BEGIN/COMMIT round trips; SQLite: its writers' transaction
         assert await _in_database_transaction(connection) == (connection.dialect.name == "sqlite")
     async with engine.connect() as connection:
