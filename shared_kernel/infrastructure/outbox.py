@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared_kernel.application.clock import Clock
@@ -59,7 +59,7 @@ class Outbox:
     def __init__(self, table: Table, codec: EventCodec) -> None:
         self.table = table
         self._codec = codec
-        self._insert = CompiledWrite(insert(table))
+        self._insert = CompiledWrite.insert_into(table)
         # Run after every delivery: built once, so that its compiled form is cached.
         self._mark_delivered = (
             update(table)

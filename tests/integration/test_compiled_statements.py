@@ -37,6 +37,7 @@ from sqlalchemy.sql.dml import UpdateBase
 
 from shared_kernel.infrastructure.column_types import ExactDecimal, UtcDateTime
 from shared_kernel.infrastructure.compiled_statements import (
+    COPY_FROM,
     CompiledSelect,
     CompiledWrite,
     conflict_writes,
@@ -321,6 +322,42 @@ async def test_execute_many_runs_the_statement_once_per_parameter_set(
     committed = await _committed(engine, table)
     assert len(committed) == len(ROWS) + len(new)
     assert [committed[row["id"]]["name"] for row in new] == [row["name"] for row in new]
+
+
+async def test_a_large_batch_of_rows_inserts_every_value_as_a_small_one_does(
+    engine: AsyncEngine, table: Table
+) -> None:
+    """``insert_into`` copies COPY_FROM rows or more on PostgreSQL: the same stored values."""
+    copied = [
+        {**ROWS[index % len(ROWS)], "id": uuid4(), "rank": 1000 + index}
+        for index in range(COPY_FROM)
+    ]
+    inserted = [{**row, "id": uuid4()} for row in copied[:2]]  # two rows: no COPY
+
+    async with write_transaction(engine) as connection:
+        await CompiledWrite.insert_into(table).execute_many(connection, copied)
+        await CompiledWrite.insert_into(table).execute_many(connection, inserted)
+        await commit(connection)
+
+    committed = await _committed(engine, table)
+    assert len(committed) == len(ROWS) + len(copied) + len(inserted)
+    for row in [*copied, *inserted]:
+        stored = committed[row["id"]]
+        assert stored == row  # the driver's UUID subclass compares equal to uuid.UUID
+        assert _exactly([{**stored, "id": None}]) == _exactly([{**row, "id": None}])
+
+
+async def test_a_large_batch_with_a_duplicate_is_an_integrity_error_and_keeps_nothing(
+    engine: AsyncEngine, table: Table
+) -> None:
+    batch = [_new_row(rank=2000 + index) for index in range(COPY_FROM)]
+    batch[-1] = {**batch[-1], "id": ROWS[0]["id"]}
+
+    async with write_transaction(engine) as connection:
+        with pytest.raises(IntegrityError):
+            await CompiledWrite.insert_into(table).execute_many(connection, batch)
+
+    assert len(await _committed(engine, table)) == len(ROWS)
 
 
 async def test_execute_many_without_parameter_sets_does_nothing(

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import String, bindparam, cast, delete, func, insert, select, update
+from sqlalchemy import String, bindparam, cast, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -177,7 +177,7 @@ _LOCK_PORTFOLIOS_EXCLUSIVE = _PORTFOLIOS_IN_ORDER.with_for_update()
 _STORED_COPIES = select(
     source_transactions.c.transaction_id, source_transactions.c.voided_at
 ).where(source_transactions.c.transaction_id.in_(bindparam("ids", expanding=True)))
-_INSERT_COPY = CompiledWrite(insert(source_transactions))
+_INSERT_COPY = CompiledWrite.insert_into(source_transactions)
 _VOID_COPY = CompiledWrite(
     update(source_transactions)
     .where(source_transactions.c.transaction_id == bindparam("copy_id"))

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, bindparam, delete, insert, select, update
+from sqlalchemy import Select, bindparam, delete, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -47,7 +47,7 @@ ID_CHUNK = 5000
 _BUY = TransactionType.BUY.value
 
 # Statements run per write, compiled once and run on the driver.
-_INSERT_TRANSACTION = CompiledWrite(insert(transactions))
+_INSERT_TRANSACTION = CompiledWrite.insert_into(transactions)
 _POSITION_ENTRIES = select(
     transactions.c.id,
     transactions.c.stock_id,
