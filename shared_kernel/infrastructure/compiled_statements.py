@@ -143,7 +143,7 @@ class CompiledSelect(_Compiled):
         rows: Sequence[Sequence[Any]]
         if dialect.driver == "asyncpg":
             async with engine.connect() as connection:
-                driver: Any = (await connection.get_raw_connection()).driver_connection
+                driver = await driver_connection(connection)
                 if plan is None:
                     plan = await self._asyncpg_plan(dialect, driver)
                 rows = await driver.fetch(plan.sql, *plan.arguments(parameters))
