@@ -1,8 +1,10 @@
-"""The SQL an engine runs, whichever way it goes: through SQLAlchemy, or on
-asyncpg's connection itself (``shared_kernel.infrastructure.compiled_statements``)."""
+"""The SQL an engine runs, whichever way it goes: through SQLAlchemy, on
+asyncpg's connection itself, or on SQLite's loop-thread reader
+(``shared_kernel.infrastructure.compiled_statements``)."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -12,6 +14,8 @@ from asyncpg.connection import Connection as AsyncpgConnection
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared_kernel.infrastructure import compiled_statements, database
+
 _DRIVER_METHODS = ("execute", "executemany", "fetch")
 
 
@@ -19,8 +23,9 @@ _DRIVER_METHODS = ("execute", "executemany", "fetch")
 def statements_run(engine: AsyncEngine) -> Iterator[list[str]]:
     """Every statement run on ``engine`` inside the block, in order, lower-cased.
 
-    On PostgreSQL statements run on the driver are seen by patching asyncpg's
-    connection class: run nothing else on PostgreSQL inside the block.
+    Statements run on the drivers are seen by patching asyncpg's connection
+    class and the compiled statements' SQLite reader: run nothing else on
+    those inside the block.
     """
     seen: list[str] = []
 
@@ -34,9 +39,24 @@ def statements_run(engine: AsyncEngine) -> Iterator[list[str]]:
 
         return run
 
+    class RecordingReader:
+        def __init__(self, reader: sqlite3.Connection) -> None:
+            self._reader = reader
+
+        def execute(self, query: str, *args: Any) -> sqlite3.Cursor:
+            seen.append(query.lower())
+            return self._reader.execute(query, *args)
+
     patches = [
-        patch.object(AsyncpgConnection, name, recording(getattr(AsyncpgConnection, name)))
-        for name in _DRIVER_METHODS
+        *(
+            patch.object(AsyncpgConnection, name, recording(getattr(AsyncpgConnection, name)))
+            for name in _DRIVER_METHODS
+        ),
+        patch.object(
+            compiled_statements,
+            "sqlite_reader",
+            lambda engine: RecordingReader(database.sqlite_reader(engine)),
+        ),
     ]
     event.listen(engine.sync_engine, "before_cursor_execute", listen)
     try:

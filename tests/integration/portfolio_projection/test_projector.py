@@ -6,17 +6,13 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import delete, select, update
-from sqlalchemy import event as sql_event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contexts.portfolio.application.ports import HoldingFigures, ProjectionReader
@@ -50,6 +46,7 @@ from tests.api.portfolio_analytics.analytics_api import (
 )
 from tests.api.portfolio_analytics.random_history import new_stocks, play, random_operations
 from tests.integration.portfolio_projection.transactions import transaction_data
+from tests.sql_log import statements_run
 
 Snapshot = tuple[list[HoldingFigures], Decimal]
 
@@ -371,21 +368,6 @@ async def test_differences_name_what_is_wrong_and_a_rebuild_repairs_it(
 # --- the portfolio context reads only its own tables --------------------------------------
 
 
-@contextmanager
-def statements(engine: AsyncEngine) -> Iterator[list[str]]:
-    """Every SQL statement the engine runs inside the block."""
-    seen: list[str] = []
-
-    def listen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    sql_event.listen(engine.sync_engine, "before_cursor_execute", listen)
-    try:
-        yield seen
-    finally:
-        sql_event.remove(engine.sync_engine, "before_cursor_execute", listen)
-
-
 async def test_the_portfolio_context_never_reads_the_transaction_tables(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
@@ -395,7 +377,7 @@ async def test_the_portfolio_context_never_reads_the_transaction_tables(
     await set_prices(client, stock_id, {"2024-01-02": "11"})
     events = await published_events(app)
     projector = projector_of(app)
-    with statements(engine_of(app)) as seen:
+    with statements_run(engine_of(app)) as seen:
         await get_holdings(client, portfolio_id, include_closed="true")
         await get_allocation(client, portfolio_id, by="sector")
         await get_performance(client, portfolio_id, **{"from": "2024-01-01", "to": "2024-01-05"})
@@ -403,6 +385,6 @@ async def test_the_portfolio_context_never_reads_the_transaction_tables(
     assert seen  # the listener works
     # The outbox relay runs beside the app and polls every context's outbox: those
     # statements are the relay's, not the portfolio context's.
-    touched = " ".join(s for s in seen if "_outbox" not in s).lower()
+    touched = " ".join(s for s in seen if "_outbox" not in s)
     assert "portfolio_holdings" in touched
     assert "txn_" not in touched
