@@ -21,12 +21,9 @@ from contexts.stock.contracts import StockSplitRecorded
 from contexts.transaction.contracts import TransactionData, TransactionRecorded, TransactionVoided
 from shared_kernel.domain.events import IntegrationEvent
 from tests.api.portfolio_analytics.analytics_api import create_portfolio, projector_of
-from tests.integration.portfolio_projection.test_projector import (
-    engine_of,
-    reader_of,
-    statements,
-)
+from tests.integration.portfolio_projection.test_projector import engine_of, reader_of
 from tests.integration.portfolio_projection.transactions import transaction_data
+from tests.sql_log import statements_run
 
 START = datetime(2024, 1, 2, 15, tzinfo=UTC)
 
@@ -193,7 +190,7 @@ async def test_a_buy_that_extends_the_position_is_added_without_reading_its_hist
     await projector.apply([TransactionRecorded(transaction=data) for data in history])
     later = START + timedelta(days=9)
     buy = transaction_data(portfolio_id, "BUY", stock_id, later, later, quantity="3", price="10.10")
-    with statements(engine_of(app)) as seen:
+    with statements_run(engine_of(app)) as seen:
         await projector.apply([TransactionRecorded(transaction=buy)])
     assert history_reads(seen) == []
     (figures,) = await reader_of(app).holdings(portfolio_id)
@@ -226,7 +223,7 @@ async def test_a_back_dated_buy_is_added_while_the_position_has_no_sale(
 
     # back-dated, no sale yet: added; a sale: replayed; back-dated after a sale: replayed
     for data, replayed in ((at(5), False), (at(9, "SELL", "5"), True), (at(3, "BUY", "7"), True)):
-        with statements(engine_of(app)) as seen:
+        with statements_run(engine_of(app)) as seen:
             await projector.apply([TransactionRecorded(transaction=data)])
         history.append(data)
         (figures,) = await reader_of(app).holdings(portfolio_id)
