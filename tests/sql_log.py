@@ -47,11 +47,18 @@ def statements_run(engine: AsyncEngine) -> Iterator[list[str]]:
             seen.append(query.lower())
             return self._reader.execute(query, *args)
 
+    copy_records = AsyncpgConnection.copy_records_to_table
+
+    async def copying(connection: Any, table_name: str, **kwargs: Any) -> Any:
+        seen.append(f"copy {table_name}".lower())
+        return await copy_records(connection, table_name, **kwargs)
+
     patches = [
         *(
             patch.object(AsyncpgConnection, name, recording(getattr(AsyncpgConnection, name)))
             for name in _DRIVER_METHODS
         ),
+        patch.object(AsyncpgConnection, "copy_records_to_table", copying),
         patch.object(
             compiled_statements,
             "sqlite_reader",

@@ -13,8 +13,9 @@ each SQL text once per connection).
   loop thread's own read-only connection (``sqlite_reader``).
 - ``CompiledWrite``: a statement inside ``write_transaction``, which on
   PostgreSQL has begun its transaction on the driver's connection before the
-  block runs: asyncpg's ``execute``, ``fetch`` or ``executemany``. On SQLite,
-  whose writers take turns anyway, it runs through SQLAlchemy.
+  block runs: asyncpg's ``execute``, ``fetch``, ``executemany`` or, for a
+  large batch of new rows, ``COPY``. SQLite, whose writers take turns anyway,
+  runs the same compiled SQL through SQLAlchemy's ``exec_driver_sql``.
 
 Parameters are plain bound values; an expanding ``IN`` is refused when the
 statement is first compiled.
@@ -30,14 +31,16 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy import Select, Table, insert
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.dml import UpdateBase
 
-from shared_kernel.infrastructure.database import driver_connection, sqlite_reader
+from shared_kernel.infrastructure.database import (
+    DIALECT_INSERTS,
+    driver_connection,
+    sqlite_reader,
+)
 
 Processor = Callable[[Any], Any]
 _REQUIRED = object()
@@ -80,15 +83,23 @@ class _Compiled:
             values[index] = processor(values[index])
         return dict(zip(self._keys, values, strict=True))
 
-    async def _asyncpg_plan(self, dialect: Dialect, driver: Any) -> _Plan:
-        """asyncpg reports each column's type only once the SQL is prepared; the
-        numeric types' result processors depend on it, as in SQLAlchemy."""
+    async def _plan_for(self, dialect: Dialect, asyncpg_connection: Any | None) -> _Plan:
+        """The plan for ``dialect``, made on first use.
+
+        asyncpg reports each column's type only once the SQL is prepared (on
+        ``asyncpg_connection``), and the numeric types' result processors depend
+        on it, as in SQLAlchemy. sqlite3 reports none: there they do not.
+        """
+        plan = self._plans.get(dialect.name)
+        if plan is not None:
+            return plan
         compiled = self._compile(dialect)
-        types: list[Any] = []
-        if self._columns:
-            prepared = await driver.prepare(compiled.string)
+        types: list[Any] = [None] * len(self._columns)
+        if asyncpg_connection is not None and self._columns:
+            prepared = await asyncpg_connection.prepare(compiled.string)
             types = [attribute.type.oid for attribute in prepared.get_attributes()]
-        return self._plan(dialect, compiled, types)
+        plan = self._plans[dialect.name] = self._plan(dialect, compiled, types)
+        return plan
 
     def _compile(self, dialect: Dialect) -> Any:
         """The statement compiled for ``dialect`` (a SQLCompiler), checked."""
@@ -112,7 +123,7 @@ class _Compiled:
             )
             is not None
         )
-        plan = _Plan(
+        return _Plan(
             sql=compiled.string,
             parameters=tuple(
                 (
@@ -125,8 +136,6 @@ class _Compiled:
             ),
             result_processors=result_processors,
         )
-        self._plans[dialect.name] = plan
-        return plan
 
 
 class CompiledSelect(_Compiled):
@@ -139,18 +148,14 @@ class CompiledSelect(_Compiled):
         self, engine: AsyncEngine, parameters: Mapping[str, Any]
     ) -> list[dict[str, Any]]:
         dialect = engine.dialect
-        plan = self._plans.get(dialect.name)
         rows: Sequence[Sequence[Any]]
         if dialect.driver == "asyncpg":
             async with engine.connect() as connection:
                 driver = await driver_connection(connection)
-                if plan is None:
-                    plan = await self._asyncpg_plan(dialect, driver)
+                plan = await self._plan_for(dialect, driver)
                 rows = await driver.fetch(plan.sql, *plan.arguments(parameters))
         elif dialect.driver == "aiosqlite":
-            if plan is None:
-                # sqlite3 reports no column types: the processors do not depend on them
-                plan = self._plan(dialect, self._compile(dialect), [None] * len(self._keys))
+            plan = await self._plan_for(dialect, None)
             rows = sqlite_reader(engine).execute(plan.sql, plan.arguments(parameters)).fetchall()
         else:
             raise RuntimeError(f"no driver path for {dialect.name}+{dialect.driver}")
@@ -178,17 +183,21 @@ class CompiledWrite(_Compiled):
     parameters: asyncpg on its own connection, SQLite through SQLAlchemy's
     ``exec_driver_sql`` (its writers take turns anyway). An INSERT names
     every column it is compiled with: each needs a value, None included.
+    ``copy_into`` (set by ``insert_into``) is the table such an INSERT of every
+    column fills, which a large batch may then ``COPY`` into.
     """
 
-    _copy_into: Table | None = None
+    def __init__(
+        self, statement: Select[Any] | UpdateBase, *, copy_into: Table | None = None
+    ) -> None:
+        super().__init__(statement)
+        self._copy_into = copy_into
 
     @classmethod
     def insert_into(cls, table: Table) -> CompiledWrite:
         """An INSERT of every column of ``table``. A large batch of rows goes to
         PostgreSQL as one binary ``COPY`` (``COPY_FROM`` rows or more)."""
-        compiled = cls(insert(table))
-        compiled._copy_into = table
-        return compiled
+        return cls(insert(table), copy_into=table)
 
     async def execute(self, connection: AsyncConnection, parameters: Mapping[str, Any]) -> int:
         """Run it once; the number of rows it affected."""
@@ -242,17 +251,10 @@ class CompiledWrite(_Compiled):
 
     async def _plan_on(self, connection: AsyncConnection) -> tuple[_Plan, Any | None]:
         """The plan for the connection's database, and asyncpg's connection (None on SQLite)."""
-        dialect = connection.dialect
-        plan = self._plans.get(dialect.name)
-        if dialect.driver != "asyncpg":
-            if plan is None:
-                # sqlite3 reports no column types: the processors do not depend on them
-                plan = self._plan(dialect, self._compile(dialect), [None] * len(self._keys))
-            return plan, None
+        if connection.dialect.driver != "asyncpg":
+            return await self._plan_for(connection.dialect, None), None
         driver = await driver_connection(connection)
-        if plan is None:
-            plan = await self._asyncpg_plan(dialect, driver)
-        return plan, driver
+        return await self._plan_for(connection.dialect, driver), driver
 
 
 @contextlib.contextmanager
@@ -267,7 +269,4 @@ def _integrity_errors(plan: _Plan) -> Iterator[None]:
 def conflict_writes(build: Callable[[Any], UpdateBase]) -> Mapping[str, CompiledWrite]:
     """A ``CompiledWrite`` per database for an INSERT with an ``ON CONFLICT`` clause,
     which each dialect spells with its own ``insert``: ``build(insert)`` makes it."""
-    return {
-        "postgresql": CompiledWrite(build(pg_insert)),
-        "sqlite": CompiledWrite(build(sqlite_insert)),
-    }
+    return {name: CompiledWrite(build(insert)) for name, insert in DIALECT_INSERTS.items()}

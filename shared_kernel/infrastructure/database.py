@@ -22,7 +22,7 @@ import asyncio
 import contextlib
 import sqlite3
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -93,10 +93,16 @@ def sqlite_file(url: URL) -> str:
     return url.database
 
 
+DIALECT_INSERTS: dict[str, Callable[[Table], Any]] = {
+    "postgresql": pg_insert,
+    "sqlite": sqlite_insert,
+}
+"""Each database's own ``insert``, the one that takes ``ON CONFLICT`` clauses."""
+
+
 def conflict_insert(connection: AsyncConnection, table: Table) -> Any:
     """An INSERT for ``table`` that takes ``ON CONFLICT`` clauses on the connection's database."""
-    dialect_insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    return dialect_insert(table)
+    return DIALECT_INSERTS[connection.dialect.name](table)
 
 
 def is_sqlite(url: URL) -> bool:

@@ -177,11 +177,10 @@ class Outbox:
 
     async def purge_delivered(self, engine: AsyncEngine, before: datetime) -> None:
         t = self.table
-        async with write_transaction(engine) as connection:
+        async with one_statement_write(engine) as connection:
             await connection.execute(
                 t.delete().where(t.c.delivered_at.is_not(None), t.c.delivered_at < before)
             )
-            await commit(connection)
 
 
 class _DeliveryLine:

@@ -19,11 +19,6 @@ from tests.sql_log import statements_run
 AT = "2025-01-15T10:00:00Z"
 
 
-def statements(app: FastAPI) -> Any:
-    """Every SQL statement the app's engine runs inside the block, lower-cased."""
-    return statements_run(engine_of(app))
-
-
 def ledger_work(seen: list[str]) -> list[str]:
     """Statements that lock a position or read its history of trades."""
     return [
@@ -41,7 +36,7 @@ async def test_a_buy_neither_locks_nor_reads_its_position(
         client, portfolio["id"], trade("BUY", stock["id"], "5", AT), **{"Idempotency-Key": "first"}
     )
     assert first.status_code == 201, first.text
-    with statements(app) as seen:
+    with statements_run(engine_of(app)) as seen:
         response = await record(
             client,
             portfolio["id"],
@@ -59,7 +54,7 @@ async def test_a_sale_locks_and_reads_its_position(
     app: FastAPI, client: httpx.AsyncClient, portfolio: dict[str, Any], stock: dict[str, Any]
 ) -> None:
     await buy(client, portfolio["id"], stock["id"], "5", AT)
-    with statements(app) as seen:
+    with statements_run(engine_of(app)) as seen:
         response = await record(client, portfolio["id"], trade("SELL", stock["id"], "2", AT))
     assert response.status_code == 201, response.text
     work = ledger_work(seen)
