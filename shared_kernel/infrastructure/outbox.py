@@ -34,6 +34,7 @@ from shared_kernel.infrastructure.compiled_statements import CompiledWrite
 from shared_kernel.infrastructure.database import commit, one_statement_write, write_transaction
 from shared_kernel.infrastructure.event_bus import InProcessEventBus
 from shared_kernel.infrastructure.event_codec import EventCodec
+from shared_kernel.infrastructure.value_lists import in_value_list
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +43,6 @@ IMMEDIATE_DELIVERY_GRACE = timedelta(seconds=10)
 CLAIM_LEASE = timedelta(seconds=60)
 """How long a claimed event is left to its claimer before others may retry it."""
 MAX_BACKOFF_SECONDS = 300
-ID_CHUNK = 5000
-"""Event ids per IN list: a driver caps the parameters of one statement (asyncpg 32,767)."""
 DELIVERED_RETENTION = timedelta(days=7)
 PURGE_INTERVAL = timedelta(hours=1)
 
@@ -60,10 +59,15 @@ class Outbox:
         self.table = table
         self._codec = codec
         self._insert = CompiledWrite.insert_into(table)
+        self._lease = (
+            update(table)
+            .where(in_value_list(table.c.event_id, "event_ids"))
+            .values(next_attempt_at=bindparam("until"))
+        )
         # Run after every delivery: built once, so that its compiled form is cached.
         self._mark_delivered = (
             update(table)
-            .where(table.c.event_id.in_(bindparam("event_ids", expanding=True)))
+            .where(in_value_list(table.c.event_id, "event_ids"))
             .values(
                 delivered_at=bindparam("delivered_at"),
                 attempts=table.c.attempts + 1,
@@ -131,9 +135,8 @@ class Outbox:
             ).all()
             if rows:
                 await connection.execute(
-                    update(t)
-                    .where(t.c.event_id.in_([row.event_id for row in rows]))
-                    .values(next_attempt_at=now + CLAIM_LEASE)
+                    self._lease,
+                    {"event_ids": [row.event_id for row in rows], "until": now + CLAIM_LEASE},
                 )
             await commit(connection)
         return [self._codec.decode(row.event_type, row.payload) for row in rows]
@@ -141,13 +144,11 @@ class Outbox:
     async def mark_delivered(
         self, engine: AsyncEngine, event_ids: Sequence[UUID], now: datetime
     ) -> None:
-        # Each chunk on its own: a mark that is lost only means a harmless redelivery.
-        for start in range(0, len(event_ids), ID_CHUNK):
-            async with one_statement_write(engine) as connection:
-                await connection.execute(
-                    self._mark_delivered,
-                    {"event_ids": list(event_ids[start : start + ID_CHUNK]), "delivered_at": now},
-                )
+        # A mark that is lost only means a harmless redelivery: no transaction around it.
+        async with one_statement_write(engine) as connection:
+            await connection.execute(
+                self._mark_delivered, {"event_ids": list(event_ids), "delivered_at": now}
+            )
 
     async def mark_failed(
         self, engine: AsyncEngine, event_id: UUID, error: str, now: datetime

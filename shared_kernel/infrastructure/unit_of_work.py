@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from collections.abc import Sequence
 from types import TracebackType
 from typing import ClassVar, Self
 from uuid import UUID
 
-from sqlalchemy import Table
+from sqlalchemy import Table, bindparam, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared_kernel.application.clock import Clock
 from shared_kernel.domain.aggregate import AggregateRoot
 from shared_kernel.domain.events import IntegrationEvent
 from shared_kernel.infrastructure import failpoints
-from shared_kernel.infrastructure.database import commit, conflict_insert, write_transaction
+from shared_kernel.infrastructure.compiled_statements import CompiledWrite
+from shared_kernel.infrastructure.database import DIALECT_INSERTS, commit, write_transaction
 from shared_kernel.infrastructure.outbox import Outbox, OutboxRelay
+from shared_kernel.infrastructure.value_lists import value_rows
 
 logger = logging.getLogger(__name__)
 
@@ -83,22 +86,11 @@ class SqlUnitOfWork:
         unique = list(dict.fromkeys(event_ids))
         if not unique:
             return set()
-        now = self._clock.now()
-        claim = (
-            conflict_insert(self.connection, self.inbox_table)
-            .on_conflict_do_nothing()
-            .returning(self.inbox_table.c.event_id)
+        rows = await _inbox_claim(self.inbox_table, self.connection.dialect.name).fetch_all(
+            self.connection,
+            {"event_ids": unique, "subscriber": subscriber_name, "processed_at": self._clock.now()},
         )
-        # One statement with a row of parameters per event: SQLAlchemy sends it as
-        # multi-row INSERTs of a bounded size (its "insertmanyvalues"), compiled once.
-        rows = await self.connection.execute(
-            claim,
-            [
-                {"event_id": event_id, "subscriber": subscriber_name, "processed_at": now}
-                for event_id in unique
-            ],
-        )
-        return set(rows.scalars())
+        return {row["event_id"] for row in rows}
 
     async def commit(self) -> None:
         connection = self.connection
@@ -117,3 +109,25 @@ class SqlUnitOfWork:
                 await self._relay.deliver(self._outbox, events)
             except Exception:  # committed is committed: the relay delivers them later
                 logger.exception("immediate delivery failed; the outbox relay will retry")
+
+
+@functools.cache
+def _inbox_claim(inbox: Table, dialect_name: str) -> CompiledWrite:
+    """Insert an inbox row per event id not yet there; the ids inserted come back.
+
+    The ids are one parameter (``value_rows``): the statement is compiled once,
+    whether a delivery brings one event or an import's hundred thousand.
+    """
+    ids = value_rows("event_ids", inbox.c.event_id.type)
+    rows = select(
+        ids.value,
+        bindparam("subscriber", type_=inbox.c.subscriber.type),
+        bindparam("processed_at", type_=inbox.c.processed_at.type),
+    ).select_from(ids)
+    return CompiledWrite(
+        DIALECT_INSERTS[dialect_name](inbox)
+        # SQLite reads ON CONFLICT after a SELECT without WHERE as part of a join.
+        .from_select(["event_id", "subscriber", "processed_at"], rows.where(true()))
+        .on_conflict_do_nothing()
+        .returning(inbox.c.event_id)
+    )

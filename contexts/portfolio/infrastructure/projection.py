@@ -33,6 +33,7 @@ from contexts.stock.contracts import SplitInfo
 from contexts.transaction.contracts import TransactionData
 from shared_kernel.infrastructure.compiled_statements import CompiledSelect, CompiledWrite
 from shared_kernel.infrastructure.database import conflict_insert
+from shared_kernel.infrastructure.value_lists import in_value_list
 
 _POSITION_KINDS = [kind.value for kind in EntryKind]
 _FIGURES = (
@@ -46,9 +47,6 @@ _FIGURES = (
     "taxes",
 )
 _ZERO = Decimal(0)
-_CHUNK = 5000
-"""Values per IN list: far below the parameters a statement may carry (SQLite and
-asyncpg: 32,766; a position is two)."""
 
 
 def _cash_effect(data: TransactionData) -> Decimal:
@@ -168,15 +166,13 @@ def _live_position_entries() -> Any:
 
 # Statements run for every delivery, built once (their compiled form is cached by statement).
 _PORTFOLIOS_IN_ORDER = (
-    select(portfolios.c.id)
-    .where(portfolios.c.id.in_(bindparam("ids", expanding=True)))
-    .order_by(portfolios.c.id)
+    select(portfolios.c.id).where(in_value_list(portfolios.c.id, "ids")).order_by(portfolios.c.id)
 )
 _LOCK_PORTFOLIOS_SHARED = _PORTFOLIOS_IN_ORDER.with_for_update(read=True)
 _LOCK_PORTFOLIOS_EXCLUSIVE = _PORTFOLIOS_IN_ORDER.with_for_update()
 _STORED_COPIES = select(
     source_transactions.c.transaction_id, source_transactions.c.voided_at
-).where(source_transactions.c.transaction_id.in_(bindparam("ids", expanding=True)))
+).where(in_value_list(source_transactions.c.transaction_id, "ids"))
 _INSERT_COPY = CompiledWrite.insert_into(source_transactions)
 _VOID_COPY = CompiledWrite(
     update(source_transactions)
@@ -185,7 +181,7 @@ _VOID_COPY = CompiledWrite(
 )
 _POSITION_ENTRIES = _live_position_entries().where(
     source_transactions.c.portfolio_id == bindparam("portfolio_id"),
-    source_transactions.c.stock_id.in_(bindparam("stock_ids", expanding=True)),
+    in_value_list(source_transactions.c.stock_id, "stock_ids"),
 )
 _LIVE_SALE = (
     select(source_transactions.c.transaction_id)
@@ -197,9 +193,7 @@ _LIVE_SALE = (
     )
     .limit(1)
 )
-_SPLITS_OF = select(source_splits).where(
-    source_splits.c.stock_id.in_(bindparam("stock_ids", expanding=True))
-)
+_SPLITS_OF = select(source_splits).where(in_value_list(source_splits.c.stock_id, "stock_ids"))
 _HOLDING = (
     holdings.c.portfolio_id == bindparam("holding_portfolio"),
     holdings.c.stock_id == bindparam("holding_stock"),
@@ -247,11 +241,9 @@ class SqlProjectionStore:
     async def store_transactions(self, transactions: Sequence[TransactionData]) -> StoredCopies:
         ids = list({data.transaction_id for data in transactions})
         voided_at: dict[UUID, datetime | None] = {}
-        for start in range(0, len(ids), _CHUNK):
-            rows = await self._connection.execute(
-                _STORED_COPIES, {"ids": ids[start : start + _CHUNK]}
-            )
-            voided_at.update({row.transaction_id: row.voided_at for row in rows})
+        if ids:
+            rows = await self._connection.execute(_STORED_COPIES, {"ids": ids})
+            voided_at = {row.transaction_id: row.voided_at for row in rows}
         new_copies: list[TransactionData] = []
         newly_voided: dict[UUID, datetime] = {}
         cash: defaultdict[UUID, Decimal] = defaultdict(Decimal)
@@ -336,13 +328,11 @@ class SqlProjectionStore:
             stocks_by_portfolio[portfolio_id].append(stock_id)
         found: defaultdict[tuple[UUID, UUID], list[PositionEntry]] = defaultdict(list)
         for portfolio_id, stock_ids in stocks_by_portfolio.items():
-            for start in range(0, len(stock_ids), _CHUNK):
-                rows = await self._connection.execute(
-                    _POSITION_ENTRIES,
-                    {"portfolio_id": portfolio_id, "stock_ids": stock_ids[start : start + _CHUNK]},
-                )
-                for row in rows.mappings():
-                    found[(portfolio_id, row["stock_id"])].append(_entry(row))
+            rows = await self._connection.execute(
+                _POSITION_ENTRIES, {"portfolio_id": portfolio_id, "stock_ids": stock_ids}
+            )
+            for row in rows.mappings():
+                found[(portfolio_id, row["stock_id"])].append(_entry(row))
         return dict(found)
 
     async def has_live_sale(self, position: tuple[UUID, UUID]) -> bool:
@@ -353,13 +343,9 @@ class SqlProjectionStore:
 
     async def splits_of(self, stock_ids: Sequence[UUID]) -> dict[UUID, list[SplitEntry]]:
         found: defaultdict[UUID, list[SplitEntry]] = defaultdict(list)
-        unique = sorted(set(stock_ids))
-        for start in range(0, len(unique), _CHUNK):
-            rows = await self._connection.execute(
-                _SPLITS_OF, {"stock_ids": unique[start : start + _CHUNK]}
-            )
-            for row in rows.mappings():
-                found[row["stock_id"]].append(_split(row))
+        rows = await self._connection.execute(_SPLITS_OF, {"stock_ids": sorted(set(stock_ids))})
+        for row in rows.mappings():
+            found[row["stock_id"]].append(_split(row))
         return dict(found)
 
     async def save_holdings(
@@ -461,9 +447,7 @@ class SqlProjectionReader:
             for row in entry_rows:
                 entries[row["stock_id"]].append(_entry(row))
             split_rows = (
-                await connection.execute(
-                    select(source_splits).where(source_splits.c.stock_id.in_(list(entries)))
-                )
+                await connection.execute(_SPLITS_OF, {"stock_ids": list(entries)})
             ).mappings()
             splits: defaultdict[UUID, list[SplitEntry]] = defaultdict(list)
             for row in split_rows:

@@ -34,6 +34,7 @@ from shared_kernel.domain.errors import InvalidInput
 from shared_kernel.infrastructure.compiled_statements import CompiledWrite, conflict_writes
 from shared_kernel.infrastructure.database import conflict_insert, one_statement_write
 from shared_kernel.infrastructure.keyset import KeysetOrder
+from shared_kernel.infrastructure.value_lists import in_value_list
 
 _NEWEST_FIRST = KeysetOrder(transactions.c.executed_at, transactions.c.id, descending=True)
 _LEDGER_ORDER = KeysetOrder(
@@ -42,8 +43,6 @@ _LEDGER_ORDER = KeysetOrder(
 """Oldest first, as the ledger replays them (``LedgerEntry.order``): a buy and a sale
 at the same instant must come out, and be imported again, in the order recorded."""
 EXPORT_BATCH = 1000
-ID_CHUNK = 5000
-"""Values per IN list: far below the parameters a statement may carry (asyncpg 32,767)."""
 _BUY = TransactionType.BUY.value
 
 # Statements run per write, compiled once and run on the driver.
@@ -57,13 +56,13 @@ _POSITION_ENTRIES = select(
     transactions.c.recorded_at,
 ).where(
     transactions.c.portfolio_id == bindparam("portfolio_id"),
-    transactions.c.stock_id.in_(bindparam("stock_ids", expanding=True)),
+    in_value_list(transactions.c.stock_id, "stock_ids"),
     transactions.c.type.in_([_BUY, TransactionType.SELL.value]),
     transactions.c.voided_at.is_(None),
 )
 _LIVE_EXTERNAL_IDS = select(transactions.c.external_id).where(
     transactions.c.portfolio_id == bindparam("portfolio_id"),
-    transactions.c.external_id.in_(bindparam("external_ids", expanding=True)),
+    in_value_list(transactions.c.external_id, "external_ids"),
     transactions.c.voided_at.is_(None),
 )
 _CLAIM = conflict_writes(lambda insert: insert(idempotency_keys).on_conflict_do_nothing())
@@ -176,35 +175,28 @@ class SqlTransactionRepository:
         self, portfolio_id: UUID, stock_ids: Sequence[UUID]
     ) -> dict[UUID, list[LedgerEntry]]:
         found: defaultdict[UUID, list[LedgerEntry]] = defaultdict(list)
-        for start in range(0, len(stock_ids), ID_CHUNK):
-            rows = await self._connection.execute(
-                _POSITION_ENTRIES,
-                {
-                    "portfolio_id": portfolio_id,
-                    "stock_ids": list(stock_ids[start : start + ID_CHUNK]),
-                },
-            )
-            for row in rows:
-                found[row.stock_id].append(
-                    LedgerEntry(
-                        transaction_id=row.id,
-                        executed_at=row.executed_at,
-                        recorded_at=row.recorded_at,
-                        delta=row.quantity if row.type == _BUY else -row.quantity,
-                    )
+        rows = await self._connection.execute(
+            _POSITION_ENTRIES, {"portfolio_id": portfolio_id, "stock_ids": stock_ids}
+        )
+        for row in rows:
+            found[row.stock_id].append(
+                LedgerEntry(
+                    transaction_id=row.id,
+                    executed_at=row.executed_at,
+                    recorded_at=row.recorded_at,
+                    delta=row.quantity if row.type == _BUY else -row.quantity,
                 )
+            )
         return dict(found)
 
     async def live_external_ids(self, portfolio_id: UUID, external_ids: Sequence[str]) -> set[str]:
-        found: set[str] = set()
-        unique = sorted(set(external_ids))
-        for start in range(0, len(unique), ID_CHUNK):
-            rows = await self._connection.execute(
-                _LIVE_EXTERNAL_IDS,
-                {"portfolio_id": portfolio_id, "external_ids": unique[start : start + ID_CHUNK]},
-            )
-            found.update(rows.scalars())
-        return found
+        if not external_ids:
+            return set()
+        rows = await self._connection.execute(
+            _LIVE_EXTERNAL_IDS,
+            {"portfolio_id": portfolio_id, "external_ids": sorted(set(external_ids))},
+        )
+        return set(rows.scalars())
 
     async def delete_portfolio(self, portfolio_id: UUID) -> None:
         await self._connection.execute(
