@@ -208,18 +208,28 @@ class _OpenLot:
         self.cost = cost
 
 
+_NONE = Fraction(0)
+
+
 class _Replay:
-    """Mutable, exact state of one replay; see :func:`replay_position` for the rules."""
+    """Mutable, exact state of one replay; see :func:`replay_position` for the rules.
+
+    Quantities and costs are fractions (a split or a partial sale divides them).
+    Dividends, fees and taxes are only ever summed, and a sum of decimals is a
+    decimal: those are added as decimals in ``_EXACT``, which never rounds them,
+    and a buy's cost and a sale's proceeds are summed so before they become
+    fractions (a fraction's arithmetic costs about ten times a decimal's).
+    """
 
     def __init__(self) -> None:
-        self.quantity = Fraction(0)
+        self.quantity = _NONE
         self.lots: deque[_OpenLot] = deque()
-        self.fifo_realized = Fraction(0)
-        self.average_cost_basis = Fraction(0)
-        self.average_realized = Fraction(0)
-        self.dividends = Fraction(0)
-        self.fees = Fraction(0)
-        self.taxes = Fraction(0)
+        self.fifo_realized = _NONE
+        self.average_cost_basis = _NONE
+        self.average_realized = _NONE
+        self.dividends = Decimal(0)
+        self.fees = Decimal(0)
+        self.taxes = Decimal(0)
 
     def split(self, ratio: Fraction) -> None:
         self.quantity *= ratio
@@ -227,28 +237,27 @@ class _Replay:
             lot.quantity *= ratio
 
     def apply(self, entry: PositionEntry) -> None:
-        fee, tax = Fraction(entry.fee), Fraction(entry.tax)
-        self.fees += fee
-        self.taxes += tax
+        fee, tax = entry.fee, entry.tax
+        self.fees = _EXACT.add(self.fees, fee)
+        self.taxes = _EXACT.add(self.taxes, tax)
         if entry.kind is EntryKind.BUY:
             assert entry.quantity is not None
-            self.buy(
-                entry.executed_at, Fraction(entry.quantity), Fraction(entry.amount) + fee + tax
-            )
+            cost = _EXACT.add(_EXACT.add(entry.amount, fee), tax)
+            self.buy(entry.executed_at, Fraction(entry.quantity), Fraction(cost))
         elif entry.kind is EntryKind.SELL:
             assert entry.quantity is not None
-            self.sell(Fraction(entry.quantity), Fraction(entry.amount) - fee - tax)
+            proceeds = _EXACT.subtract(_EXACT.subtract(entry.amount, fee), tax)
+            self.sell(Fraction(entry.quantity), Fraction(proceeds))
         elif entry.kind is EntryKind.DIVIDEND:
-            self.dividends += Fraction(entry.amount)
+            self.dividends = _EXACT.add(self.dividends, entry.amount)
         else:
-            self.fees += Fraction(entry.amount)
+            self.fees = _EXACT.add(self.fees, entry.amount)
 
     def buy(self, acquired_at: datetime, quantity: Fraction, cost: Fraction) -> None:
-        short = max(-self.quantity, Fraction(0))
-        covered = min(quantity, short)
-        if covered:
+        if self.quantity < 0:
             # Closing an oversold (not yet consistent) position: the covered shares
             # were sold at zero cost, so their purchase cost is realized now.
+            covered = min(quantity, -self.quantity)
             covered_cost = cost * covered / quantity
             self.fifo_realized -= covered_cost
             self.average_realized -= covered_cost
@@ -260,9 +269,9 @@ class _Replay:
             self.quantity += quantity
 
     def sell(self, quantity: Fraction, proceeds: Fraction) -> None:
-        held = max(self.quantity, Fraction(0))
+        held = self.quantity if self.quantity > 0 else _NONE
         from_held = min(quantity, held)
-        fifo_removed = Fraction(0)
+        fifo_removed = _NONE
         remaining = from_held
         while remaining and self.lots:
             lot = self.lots[0]
@@ -275,8 +284,8 @@ class _Replay:
                 fifo_removed += part
                 lot.cost -= part
                 lot.quantity -= remaining
-                remaining = Fraction(0)
-        average_removed = self.average_cost_basis * from_held / held if held else Fraction(0)
+                remaining = _NONE
+        average_removed = self.average_cost_basis * from_held / held if held else _NONE
         self.average_cost_basis -= average_removed
         self.fifo_realized += proceeds - fifo_removed
         self.average_realized += proceeds - average_removed
@@ -297,9 +306,9 @@ class _Replay:
             fifo_realized_gain=fraction_to_decimal(self.fifo_realized),
             average_cost_basis=fraction_to_decimal(self.average_cost_basis),
             average_realized_gain=fraction_to_decimal(self.average_realized),
-            dividends=fraction_to_decimal(self.dividends),
-            fees=fraction_to_decimal(self.fees),
-            taxes=fraction_to_decimal(self.taxes),
+            dividends=fraction_to_decimal(Fraction(self.dividends)),
+            fees=fraction_to_decimal(Fraction(self.fees)),
+            taxes=fraction_to_decimal(Fraction(self.taxes)),
             first_transaction_at=first,
             last_transaction_at=last,
         )
