@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from enum import Enum
+from fractions import Fraction
 from uuid import UUID, uuid4
 
 import pytest
@@ -154,6 +155,25 @@ def test_decimals_enums_tuples_and_nested_dataclasses_round_trip() -> None:
     assert str(decoded.price) == "123456789012.12345678"
     assert decoded.legs[0].amount.as_tuple() == Decimal("0.000000000001").as_tuple()
     assert decoded.side is Side.SELL
+
+
+def test_a_uuid_of_a_subclass_is_written_as_any_uuid(codec: EventCodec) -> None:
+    class DriverUUID(UUID):  # asyncpg reads UUIDs as its own subclass
+        pass
+
+    event = StockDelisted(stock_id=DriverUUID(str(STOCK_ID)), symbol="A", occurred_at=AT)
+    decoded = codec.decode("StockDelisted", codec.encode(event))
+    assert decoded.stock_id == STOCK_ID
+    assert type(decoded.stock_id) is UUID
+
+
+def test_a_value_json_has_no_text_for_is_refused() -> None:
+    @dataclass(frozen=True, kw_only=True)
+    class OddEvent(IntegrationEvent):
+        share: Fraction
+
+    with pytest.raises(TypeError, match="not JSON serializable: Fraction"):
+        EventCodec().encode(OddEvent(share=Fraction(1, 3)))
 
 
 def test_an_unregistered_event_cannot_be_encoded_by_name() -> None:

@@ -1,5 +1,6 @@
-"""The codec's per-type converters, read once from the type hints, give the same
-plain JSON as the values themselves would, and restore every field exactly."""
+"""The codec writes transaction events as plain JSON, with strings for numbers and
+ids, and its per-type decoders, read once from the type hints, restore every
+field exactly."""
 
 from __future__ import annotations
 
