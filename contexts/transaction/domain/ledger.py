@@ -96,14 +96,19 @@ def first_new_shortfall(
         {**{entry.transaction_id: entry for entry in before}, **new}.values(),
         key=lambda entry: entry.order,
     )
-    pending = sorted(splits, key=lambda split: split.effective_date)
+    # (start, ratio) of each split, latest first: the next one is popped off the end.
+    pending = [
+        (split.starts_at, Fraction(split.numerator, split.denominator))
+        for split in sorted(splits, key=lambda split: split.effective_date, reverse=True)
+    ]
     old_balance = new_balance = Fraction(0)
     for entry in moments:
-        while pending and pending[0].starts_at <= entry.executed_at:
-            split = pending.pop(0)
-            ratio = Fraction(split.numerator, split.denominator)
+        while pending and pending[-1][0] <= entry.executed_at:
+            ratio = pending.pop()[1]
             old_balance, new_balance = old_balance * ratio, new_balance * ratio
-        old_balance += Fraction(old.get(entry.transaction_id, 0))
+        old_delta = old.get(entry.transaction_id)
+        if old_delta:  # an entry added by the change was not there before: nothing to add
+            old_balance += Fraction(old_delta)
         if entry.transaction_id in new:
             new_balance += Fraction(entry.delta)
             if new_balance < 0 and new_balance < old_balance:
