@@ -349,10 +349,11 @@ def replay_position(
     replay = _Replay()
     next_split = 0
     for entry in ordered:
-        executed_on = entry.executed_on
-        while next_split < len(pending) and pending[next_split].effective_date <= executed_on:
-            replay.split(pending[next_split].ratio)
-            next_split += 1
+        if next_split < len(pending):
+            executed_on = entry.executed_on
+            while next_split < len(pending) and pending[next_split].effective_date <= executed_on:
+                replay.split(pending[next_split].ratio)
+                next_split += 1
         replay.apply(entry)
     for split in pending[next_split:]:
         replay.split(split.ratio)
