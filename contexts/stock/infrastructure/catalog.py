@@ -17,6 +17,7 @@ from contexts.stock.domain.stock import symbol_key
 from contexts.stock.infrastructure.close_years import read_years
 from contexts.stock.infrastructure.tables import prices, splits, stocks
 from shared_kernel.infrastructure.compiled_statements import CompiledSelect
+from shared_kernel.infrastructure.value_lists import in_value_list
 
 _STOCK_INFO_COLUMNS = (
     stocks.c.id,
@@ -47,7 +48,7 @@ def _info(row: Mapping[Any, Any]) -> StockInfo:
 
 
 _latest = prices.alias("latest")
-_QUOTES = (
+_QUOTES = CompiledSelect(
     select(
         *_STOCK_INFO_COLUMNS,
         # As the driver gives them (SQLite: text), read once below: cheaper than
@@ -67,9 +68,9 @@ _QUOTES = (
             ),
         )
     )
-    .where(stocks.c.id.in_(bindparam("stock_ids", expanding=True)))
+    .where(in_value_list(stocks.c.id, "stock_ids"))
 )
-"""Built once, executed with the ids: each stock by its key, its latest close by an
+"""Compiled once, run with the ids: each stock by its key, its latest close by an
 index seek (the cost follows the number of stocks, never the length of their history)."""
 
 
@@ -109,14 +110,15 @@ class SqlStockCatalog:
     async def get_quotes(self, stock_ids: Sequence[UUID]) -> dict[UUID, StockQuote]:
         if not stock_ids:
             return {}
-        async with self._engine.connect() as connection:
-            rows = await connection.execute(_QUOTES, {"stock_ids": list(set(stock_ids))})
+        rows = await _QUOTES.fetch_all(self._engine, {"stock_ids": list(set(stock_ids))})
         return {
-            stock_id: StockQuote(
-                StockInfo(stock_id, symbol, name, currency, sector, industry_group, listed),
-                ClosingPrice(_as_date(day), _as_decimal(close)) if day is not None else None,
+            row["id"]: StockQuote(
+                _info(row),
+                ClosingPrice(_as_date(row["date"]), _as_decimal(row["close"]))
+                if row["date"] is not None
+                else None,
             )
-            for stock_id, symbol, name, currency, sector, industry_group, listed, day, close in rows
+            for row in rows
         }
 
     async def get_splits(self, stock_ids: Sequence[UUID]) -> dict[UUID, list[SplitInfo]]:

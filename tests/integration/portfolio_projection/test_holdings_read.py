@@ -138,9 +138,9 @@ async def test_none_for_someone_elses_or_a_missing_portfolio(
     assert await reader.owned_holdings(uuid4(), owner) is None
 
 
-def owned_holdings_checkouts(engine: AsyncEngine) -> int:
-    """Pool checkouts of the owned-holdings read: SQLite reads it on the loop's own
-    connection (``database.sqlite_reader``), PostgreSQL on a pooled one."""
+def compiled_read_checkouts(engine: AsyncEngine) -> int:
+    """Pool checkouts of a compiled read (the owned holdings, the quotes): SQLite reads
+    on the loop's own connection (``database.sqlite_reader``), PostgreSQL on a pooled one."""
     return 1 if engine.dialect.name == "postgresql" else 0
 
 
@@ -154,7 +154,7 @@ async def test_a_report_reads_twice(
     with counted_reads(quiet.engine()) as counts:
         report = await reports.holdings(owner, UUID(portfolio_id))
     assert [line.symbol for line in report.holdings] == ["AAA", "BBB", "CCC"]
-    assert counts == {"checkouts": 1 + owned_holdings_checkouts(quiet.engine()), "queries": 2}
+    assert counts == {"checkouts": 2 * compiled_read_checkouts(quiet.engine()), "queries": 2}
 
 
 async def test_an_empty_portfolio_needs_no_catalog_read(
@@ -166,4 +166,4 @@ async def test_an_empty_portfolio_needs_no_catalog_read(
     with counted_reads(quiet.engine()) as counts:
         report = await reports.holdings(owner, UUID(portfolio_id))
     assert report.holdings == []
-    assert counts == {"checkouts": owned_holdings_checkouts(quiet.engine()), "queries": 1}
+    assert counts == {"checkouts": compiled_read_checkouts(quiet.engine()), "queries": 1}
