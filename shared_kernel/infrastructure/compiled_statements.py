@@ -219,21 +219,26 @@ class CompiledWrite(_Compiled):
                 await self.execute(connection, parameters)
             return
         plan, driver = await self._plan_on(connection)
-        arguments = [plan.arguments(parameters) for parameters in parameter_sets]
         if driver is None:
-            await connection.exec_driver_sql(plan.sql, [tuple(each) for each in arguments])
+            await connection.exec_driver_sql(
+                plan.sql, [tuple(plan.arguments(parameters)) for parameters in parameter_sets]
+            )
             return
         with _integrity_errors(plan):
-            if self._copy_into is not None and len(arguments) >= COPY_FROM:
+            if self._copy_into is not None and len(parameter_sets) >= COPY_FROM:
                 table = self._copy_into
+                # Made as asyncpg sends them: it writes every 512 KiB it has encoded, so
+                # PostgreSQL stores the first rows (on the other core) while these are made.
                 await driver.copy_records_to_table(
                     table.name,
                     schema_name=table.schema,
                     columns=[table.c[name].name for name, _, _ in plan.parameters],
-                    records=arguments,
+                    records=(plan.arguments(parameters) for parameters in parameter_sets),
                 )
             else:
-                await driver.executemany(plan.sql, arguments)
+                await driver.executemany(
+                    plan.sql, [plan.arguments(parameters) for parameters in parameter_sets]
+                )
 
     async def fetch_all(
         self, connection: AsyncConnection, parameters: Mapping[str, Any]
