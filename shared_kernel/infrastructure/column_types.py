@@ -57,15 +57,30 @@ class UtcDateTime(TypeDecorator[datetime]):
         # A TypeDecorator answers ``object`` unless told: keyset cursors read it.
         return datetime
 
+    def bind_processor(self, dialect: Dialect) -> Callable[[datetime | None], Any] | None:
+        """On SQLite, the text SQLAlchemy's DATETIME stores (``YYYY-MM-DD
+        HH:MM:SS.ffffff``, in UTC), written by ``isoformat`` in C rather than by
+        DATETIME's format string in Python: an import binds 300,000 of them."""
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        def sqlite_text(value: datetime | None) -> str | None:
+            if value is None:
+                return None
+            return _utc(value).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+        return sqlite_text
+
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        return None if value is None else _utc(value)  # not SQLite: see bind_processor
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    return value.astimezone(UTC)

@@ -9,6 +9,8 @@ from uuid import uuid4
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, insert, select
+from sqlalchemy.dialects.sqlite import DATETIME
+from sqlalchemy.dialects.sqlite.aiosqlite import dialect as sqlite_dialect
 from sqlalchemy.exc import StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -125,3 +127,24 @@ async def test_timestamps_compare_in_utc(engine: AsyncEngine, sample_table: Tabl
             )
         ).all()
     assert ids == [1, 2]
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2025, 3, 30, 1, 59, 59, 999999, tzinfo=timezone(timedelta(hours=2))),
+        datetime(2025, 1, 1, tzinfo=UTC),
+        datetime(999, 12, 31, 23, 0, 0, 1, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC),
+    ],
+)
+def test_sqlite_stores_the_text_sqlalchemys_datetime_stores(moment: datetime) -> None:
+    dialect = sqlite_dialect()
+    ours = UtcDateTime().dialect_impl(dialect).bind_processor(dialect)
+    sqlalchemys = DATETIME().bind_processor(dialect)
+    assert ours is not None
+    assert sqlalchemys is not None
+    assert ours(moment) == sqlalchemys(moment.astimezone(UTC).replace(tzinfo=None))
+    assert ours(None) is None
+    with pytest.raises(ValueError, match="naive"):
+        ours(moment.replace(tzinfo=None))
