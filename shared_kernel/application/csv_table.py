@@ -12,7 +12,7 @@ from shared_kernel.domain.errors import ErrorDetail, ImportRejected
 HEADER_LINE = 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CsvRow:
     line: int
     """Line number in the file; the header is line 1."""

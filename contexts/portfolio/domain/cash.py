@@ -23,7 +23,7 @@ class CashKind(StrEnum):
     FEE = "FEE"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CashEntry:
     """A transaction's cash side: ``amount`` is quantity × price for BUY and SELL."""
 

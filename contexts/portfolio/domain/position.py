@@ -43,7 +43,7 @@ class CostBasisMethod(StrEnum):
     AVERAGE = "average"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PositionEntry:
     """A transaction of the position, as the replay needs it.
 

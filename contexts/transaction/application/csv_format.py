@@ -37,7 +37,7 @@ _OPTIONAL = frozenset(TRANSACTION_CSV_COLUMNS) - _REQUIRED
 _DECIMAL_COLUMNS = ("quantity", "price", "amount", "fee", "tax")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ParsedRow:
     line: int
     symbol: str | None

@@ -16,7 +16,7 @@ from fractions import Fraction
 from uuid import UUID
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LedgerEntry:
     """One BUY (positive delta) or SELL (negative delta) of a position."""
 

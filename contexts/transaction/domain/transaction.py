@@ -45,7 +45,7 @@ class TransactionType(StrEnum):
         return "optional" if self is TransactionType.FEE else "forbidden"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StockFacts:
     """What the book needs to know of a stock, from the catalog."""
 
@@ -55,7 +55,7 @@ class StockFacts:
     listed: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TransactionInput:
     """A request to record a transaction, as received (not yet checked)."""
 
@@ -76,7 +76,7 @@ class TransactionInput:
         return self.type.strip().upper() == TransactionType.SELL.value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Transaction:
     id: UUID
     portfolio_id: UUID
