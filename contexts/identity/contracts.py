@@ -12,7 +12,7 @@ UserId = NewType("UserId", UUID)
 """The id of a user: the owner of portfolios and transactions."""
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class UserRegistered(IntegrationEvent):
     user_id: UUID
 

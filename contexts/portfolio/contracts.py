@@ -9,7 +9,7 @@ from uuid import UUID
 from shared_kernel.domain.events import IntegrationEvent
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class PortfolioOpened(IntegrationEvent):
     portfolio_id: UUID
     owner_id: UUID
@@ -17,7 +17,7 @@ class PortfolioOpened(IntegrationEvent):
     currency: str
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class PortfolioRenamed(IntegrationEvent):
     portfolio_id: UUID
     name: str
@@ -25,7 +25,7 @@ class PortfolioRenamed(IntegrationEvent):
     version: int
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class PortfolioDeleted(IntegrationEvent):
     portfolio_id: UUID
     owner_id: UUID

@@ -19,7 +19,7 @@ from shared_kernel.domain.events import IntegrationEvent
 # --- integration events -------------------------------------------------
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class StockRegistered(IntegrationEvent):
     stock_id: UUID
     symbol: str
@@ -29,7 +29,7 @@ class StockRegistered(IntegrationEvent):
     industry_group: str | None
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class StockUpdated(IntegrationEvent):
     stock_id: UUID
     name: str
@@ -40,13 +40,13 @@ class StockUpdated(IntegrationEvent):
     version: int
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class StockDelisted(IntegrationEvent):
     stock_id: UUID
     symbol: str
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class StockSplitRecorded(IntegrationEvent):
     stock_id: UUID
     split_id: UUID
@@ -55,7 +55,7 @@ class StockSplitRecorded(IntegrationEvent):
     denominator: int
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class StockPricesRecorded(IntegrationEvent):
     stock_id: UUID
     first_date: date

@@ -14,7 +14,7 @@ STOCK_TRADE_TYPES = frozenset({"BUY", "SELL"})
 """Transaction types that move shares."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TransactionData:
     """A transaction as others may know it (``type`` is one of the seven type names)."""
 
@@ -36,12 +36,12 @@ class TransactionData:
     external_id: str | None
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class TransactionRecorded(IntegrationEvent):
     transaction: TransactionData
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class TransactionVoided(IntegrationEvent):
     transaction: TransactionData
 

@@ -11,13 +11,15 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class IntegrationEvent:
     """A fact another context may react to; published through the outbox.
 
-    Subclasses live in a context's ``contracts`` module and are frozen
-    dataclasses of plain values (str, int, bool, Decimal, UUID, date,
-    datetime, tuples and nested frozen dataclasses of the same).
+    Subclasses live in a context's ``contracts`` module and are frozen,
+    slotted dataclasses (``@dataclass(frozen=True, kw_only=True, slots=True)``,
+    which the outbox's codec checks) of plain values (str, int, bool, Decimal,
+    UUID, date, datetime, tuples and nested frozen dataclasses of the same).
+    An import makes one per row: slots keep them small and quick to make.
     """
 
     event_id: UUID = field(default_factory=uuid4)

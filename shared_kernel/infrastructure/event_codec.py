@@ -40,6 +40,13 @@ class EventCodec:
 
     def register(self, *event_types: type[IntegrationEvent]) -> None:
         for event_type in event_types:
+            if any("__dict__" in vars(klass) for klass in event_type.__mro__):
+                # orjson would write such an instance's __dict__, which lacks the
+                # fields its slotted bases keep (event_id, occurred_at).
+                raise TypeError(
+                    f"{event_type.__name__} must be a slotted dataclass, like IntegrationEvent: "
+                    "@dataclass(frozen=True, kw_only=True, slots=True)"
+                )
             known = self._types.get(event_type.__name__)
             if known is not None and known is not event_type:
                 raise ValueError(f"two event types are named {event_type.__name__}")

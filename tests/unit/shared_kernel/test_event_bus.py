@@ -11,12 +11,12 @@ from shared_kernel.domain.events import IntegrationEvent
 from shared_kernel.infrastructure.event_bus import InProcessEventBus
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Happened(IntegrationEvent):
     what: str
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Other(IntegrationEvent):
     pass
 

@@ -124,7 +124,7 @@ class Leg:
     on: date
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class RichEvent(IntegrationEvent):
     side: Side
     price: Decimal
@@ -168,7 +168,7 @@ def test_a_uuid_of_a_subclass_is_written_as_any_uuid(codec: EventCodec) -> None:
 
 
 def test_a_value_json_has_no_text_for_is_refused() -> None:
-    @dataclass(frozen=True, kw_only=True)
+    @dataclass(frozen=True, kw_only=True, slots=True)
     class OddEvent(IntegrationEvent):
         share: Fraction
 
@@ -183,12 +183,21 @@ def test_an_unregistered_event_cannot_be_encoded_by_name() -> None:
 
 
 def test_two_event_types_with_one_name_are_refused(codec: EventCodec) -> None:
-    @dataclass(frozen=True, kw_only=True)
+    @dataclass(frozen=True, kw_only=True, slots=True)
     class StockDelisted(IntegrationEvent):  # same name, another type
         pass
 
     with pytest.raises(ValueError, match="two event types are named StockDelisted"):
         codec.register(StockDelisted)
+
+
+def test_an_event_type_with_a_dict_is_refused(codec: EventCodec) -> None:
+    @dataclass(frozen=True, kw_only=True)  # not slotted: its __dict__ lacks event_id
+    class Loose(IntegrationEvent):
+        note: str
+
+    with pytest.raises(TypeError, match="Loose must be a slotted dataclass"):
+        codec.register(Loose)
 
 
 def test_registering_the_same_type_twice_is_harmless(codec: EventCodec) -> None:
