@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from uuid import UUID, uuid4
+from uuid import UUID
+
+from shared_kernel.domain.ids import new_id
 
 
 def _now() -> datetime:
@@ -22,5 +24,5 @@ class IntegrationEvent:
     An import makes one per row: slots keep them small and quick to make.
     """
 
-    event_id: UUID = field(default_factory=uuid4)
+    event_id: UUID = field(default_factory=new_id)
     occurred_at: datetime = field(default_factory=_now)

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from contexts.identity.application.ports import IdentityReader, IdentityUnitOfWorkFactory
 from contexts.identity.domain.api_key import ApiKey, Scope, key_name_of
@@ -14,6 +14,7 @@ from contexts.identity.domain.errors import ApiKeyNotFound
 from shared_kernel.application.clock import Clock
 from shared_kernel.application.pagination import Page, PageRequest
 from shared_kernel.domain.errors import InvalidInput
+from shared_kernel.domain.ids import new_id
 
 KEY_PREFIX = "sbk_"
 _LOOKUP_BYTES = 9
@@ -62,7 +63,7 @@ class ApiKeyService:
         lookup = secrets.token_hex(_LOOKUP_BYTES)
         secret = secrets.token_urlsafe(_SECRET_BYTES).replace("_", "-")
         key = ApiKey(
-            id=uuid4(),
+            id=new_id(),
             user_id=user_id,
             name=key_name_of(name),
             scope=key_scope,

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from contexts.identity.contracts import UserRegistered
 from shared_kernel.domain.aggregate import AggregateRoot
 from shared_kernel.domain.errors import InvalidInput
+from shared_kernel.domain.ids import new_id
 
 PASSWORD_MIN = 12
 PASSWORD_MAX = 128
@@ -45,6 +46,6 @@ class User(AggregateRoot):
 
     @classmethod
     def register(cls, email: str, password_hash: str, now: datetime) -> User:
-        user = cls(id=uuid4(), email=email_of(email), password_hash=password_hash, created_at=now)
+        user = cls(id=new_id(), email=email_of(email), password_hash=password_hash, created_at=now)
         user.record(UserRegistered(user_id=user.id, occurred_at=now))
         return user

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from contexts.portfolio.contracts import PortfolioDeleted, PortfolioOpened, PortfolioRenamed
 from shared_kernel.domain.aggregate import AggregateRoot
 from shared_kernel.domain.errors import Conflict, NotFound, VersionCheck
+from shared_kernel.domain.ids import new_id
 from shared_kernel.domain.money import currency_code
 from shared_kernel.domain.text import optional_text, required_text
 
@@ -61,7 +62,7 @@ class Portfolio(AggregateRoot):
         now: datetime,
     ) -> Portfolio:
         portfolio = cls(
-            portfolio_id=uuid4(),
+            portfolio_id=new_id(),
             owner_id=owner_id,
             name=required_text(name, "name", NAME_MAX),
             description=optional_text(description, "description", DESCRIPTION_MAX),

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from contexts.stock.contracts import StockSplitRecorded
 from shared_kernel.domain.errors import ErrorDetail, InvalidInput
+from shared_kernel.domain.ids import new_id
 
 MAX_SPLIT_TERM = 1_000_000
 
@@ -29,7 +30,7 @@ class Split:
                 )
         if numerator == denominator:
             raise InvalidInput.for_field("numerator", "a split must change the share count")
-        return cls(uuid4(), stock_id, effective_date, numerator, denominator)
+        return cls(new_id(), stock_id, effective_date, numerator, denominator)
 
     def recorded_event(self) -> StockSplitRecorded:
         return StockSplitRecorded(

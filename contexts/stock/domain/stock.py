@@ -7,12 +7,13 @@ import string
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from contexts.stock.contracts import StockDelisted, StockRegistered, StockUpdated
 from contexts.stock.domain.gics import classification
 from shared_kernel.domain.aggregate import AggregateRoot
 from shared_kernel.domain.errors import InvalidInput, VersionCheck
+from shared_kernel.domain.ids import new_id
 from shared_kernel.domain.money import currency_code
 from shared_kernel.domain.text import optional_text, required_text
 
@@ -120,7 +121,7 @@ class Stock(AggregateRoot):
     @classmethod
     def register(cls, symbol: str, currency: str, details: StockDetails, now: datetime) -> Stock:
         stock = cls(
-            stock_id=uuid4(),
+            stock_id=new_id(),
             symbol=symbol_of(symbol),
             currency=currency_code(currency),
             details=details,

@@ -6,11 +6,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Context, Decimal
 from enum import StrEnum
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from contexts.transaction.contracts import TransactionData
 from contexts.transaction.domain.errors import CurrencyMismatch, StockDelisted
 from shared_kernel.domain.errors import InvalidInput
+from shared_kernel.domain.ids import new_id
 from shared_kernel.domain.money import non_negative, positive
 from shared_kernel.domain.text import optional_text
 
@@ -200,7 +201,7 @@ def record_transaction(
 
     external_id = optional_text(request.external_id, "external_id", EXTERNAL_ID_MAX)
     return Transaction(
-        id=uuid4(),
+        id=new_id(),
         portfolio_id=portfolio_id,
         owner_id=owner_id,
         type=kind,
