@@ -216,6 +216,7 @@ class BookService:
             sorted({row.symbol for row in rows if row.symbol})
         )
         splits = await self._splits([info.stock_id for info in stocks.values()])
+        facts = {symbol: _facts(info) for symbol, info in stocks.items()}
 
         async def work(uow: TransactionUnitOfWork) -> ImportResult:
             # Exclusive: the external ids and positions it reads stay true until it commits.
@@ -234,7 +235,7 @@ class BookService:
                     # ledger (and the export) orders transactions by recorded_at.
                     transaction = self._row_transaction(
                         row,
-                        stocks,
+                        facts,
                         portfolio,
                         owner_id,
                         now,
@@ -303,12 +304,12 @@ class BookService:
         info = await self._catalog.get_stock(stock_id)
         if info is None:
             return None
-        return StockFacts(info.stock_id, info.symbol, info.currency, info.listed)
+        return _facts(info)
 
     @staticmethod
     def _row_transaction(
         row: ParsedRow,
-        stocks: Mapping[str, StockInfo],
+        stocks: Mapping[str, StockFacts],
         portfolio: PortfolioInfo,
         owner_id: UUID,
         now: datetime,
@@ -317,10 +318,9 @@ class BookService:
     ) -> Transaction:
         stock: StockFacts | None = None
         if row.symbol is not None:
-            info = stocks.get(row.symbol.upper())
-            if info is None:
+            stock = stocks.get(row.symbol.upper())
+            if stock is None:
                 raise InvalidInput.for_field("symbol", f"unknown symbol {row.symbol[:20]}")
-            stock = StockFacts(info.stock_id, info.symbol, info.currency, info.listed)
         request = replace(row.request, stock_id=stock.stock_id if stock else None)
         transaction = record_transaction(
             request,
@@ -409,3 +409,7 @@ def _sale_behind(shortfall: Shortfall, added: Sequence[Transaction]) -> Transact
         if t.quantity is not None and t.share_delta < 0 and _entry(t).order <= shortfall.entry.order
     ]
     return max(sales, key=lambda t: _entry(t).order, default=None)
+
+
+def _facts(info: StockInfo) -> StockFacts:
+    return StockFacts(info.stock_id, info.symbol, info.currency, info.listed)
