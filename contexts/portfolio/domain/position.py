@@ -208,7 +208,7 @@ class _OpenLot:
         self.cost = cost
 
 
-_NONE = Fraction(0)
+_ZERO_FRACTION = Fraction(0)
 
 
 class _Replay:
@@ -222,11 +222,11 @@ class _Replay:
     """
 
     def __init__(self) -> None:
-        self.quantity = _NONE
+        self.quantity = _ZERO_FRACTION
         self.lots: deque[_OpenLot] = deque()
-        self.fifo_realized = _NONE
-        self.average_cost_basis = _NONE
-        self.average_realized = _NONE
+        self.fifo_realized = _ZERO_FRACTION
+        self.average_cost_basis = _ZERO_FRACTION
+        self.average_realized = _ZERO_FRACTION
         self.dividends = Decimal(0)
         self.fees = Decimal(0)
         self.taxes = Decimal(0)
@@ -269,9 +269,9 @@ class _Replay:
             self.quantity += quantity
 
     def sell(self, quantity: Fraction, proceeds: Fraction) -> None:
-        held = self.quantity if self.quantity > 0 else _NONE
+        held = self.quantity if self.quantity > 0 else _ZERO_FRACTION
         from_held = min(quantity, held)
-        fifo_removed = _NONE
+        fifo_removed = _ZERO_FRACTION
         remaining = from_held
         while remaining and self.lots:
             lot = self.lots[0]
@@ -284,8 +284,8 @@ class _Replay:
                 fifo_removed += part
                 lot.cost -= part
                 lot.quantity -= remaining
-                remaining = _NONE
-        average_removed = self.average_cost_basis * from_held / held if held else _NONE
+                remaining = _ZERO_FRACTION
+        average_removed = self.average_cost_basis * from_held / held if held else _ZERO_FRACTION
         self.average_cost_basis -= average_removed
         self.fifo_realized += proceeds - fifo_removed
         self.average_realized += proceeds - average_removed
