@@ -35,7 +35,7 @@ class ExactDecimal(TypeDecorator[Decimal]):
         100,000 rows then makes no call per value, as it would to return it unchanged."""
         if dialect.name == "sqlite":
             return super().bind_processor(dialect)
-        return self.impl_instance.dialect_impl(dialect).bind_processor(dialect)
+        return self.load_dialect_impl(dialect).bind_processor(dialect)
 
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
         return None if value is None else str(value)  # SQLite only: see bind_processor

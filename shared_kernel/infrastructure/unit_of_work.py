@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import ClassVar, Self
 from uuid import UUID
@@ -17,10 +17,10 @@ from shared_kernel.application.clock import Clock
 from shared_kernel.domain.aggregate import AggregateRoot
 from shared_kernel.domain.events import IntegrationEvent
 from shared_kernel.infrastructure import failpoints
-from shared_kernel.infrastructure.compiled_statements import CompiledWrite
-from shared_kernel.infrastructure.database import DIALECT_INSERTS, commit, write_transaction
+from shared_kernel.infrastructure.compiled_statements import CompiledWrite, conflict_writes
+from shared_kernel.infrastructure.database import commit, write_transaction
 from shared_kernel.infrastructure.outbox import Outbox, OutboxRelay
-from shared_kernel.infrastructure.value_lists import value_rows
+from shared_kernel.infrastructure.value_lists import ValueRows
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +86,8 @@ class SqlUnitOfWork:
         unique = list(dict.fromkeys(event_ids))
         if not unique:
             return set()
-        rows = await _inbox_claim(self.inbox_table, self.connection.dialect.name).fetch_all(
+        claim = _inbox_claims(self.inbox_table)[self.connection.dialect.name]
+        rows = await claim.fetch_all(
             self.connection,
             {"event_ids": unique, "subscriber": subscriber_name, "processed_at": self._clock.now()},
         )
@@ -112,22 +113,28 @@ class SqlUnitOfWork:
 
 
 @functools.cache
-def _inbox_claim(inbox: Table, dialect_name: str) -> CompiledWrite:
+def _inbox_claims(inbox: Table) -> Mapping[str, CompiledWrite]:
     """Insert an inbox row per event id not yet there; the ids inserted come back.
 
-    The ids are one parameter (``value_rows``): the statement is compiled once,
+    The ids are one parameter (``ValueRows``): the statement is compiled once,
     whether a delivery brings one event or an import's hundred thousand.
     """
-    ids = value_rows("event_ids", inbox.c.event_id.type)
-    rows = select(
-        ids.value,
-        bindparam("subscriber", type_=inbox.c.subscriber.type),
-        bindparam("processed_at", type_=inbox.c.processed_at.type),
-    ).select_from(ids)
-    return CompiledWrite(
-        DIALECT_INSERTS[dialect_name](inbox)
+    ids = ValueRows("event_ids", inbox.c.event_id.type)
+    rows = (
+        select(
+            ids.value,
+            bindparam("subscriber", type_=inbox.c.subscriber.type),
+            bindparam("processed_at", type_=inbox.c.processed_at.type),
+        )
+        .select_from(ids)
         # SQLite reads ON CONFLICT after a SELECT without WHERE as part of a join.
-        .from_select(["event_id", "subscriber", "processed_at"], rows.where(true()))
-        .on_conflict_do_nothing()
-        .returning(inbox.c.event_id)
+        .where(true())
+    )
+    return conflict_writes(
+        lambda insert: (
+            insert(inbox)
+            .from_select(["event_id", "subscriber", "processed_at"], rows)
+            .on_conflict_do_nothing()
+            .returning(inbox.c.event_id)
+        )
     )

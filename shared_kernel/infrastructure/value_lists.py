@@ -12,7 +12,7 @@ once, and a ``CompiledSelect`` or ``CompiledWrite`` can take it:
   each item as SQLite stores it (a UUID as 32 hex digits, say): the column
   type's own bind processor writes each.
 
-``value_rows`` is the list as rows of one column, ``value`` (an INSERT ...
+``ValueRows(name, type)`` is the list as rows of one column, ``value`` (an INSERT ...
 SELECT takes them), and ``in_value_list(column, name)`` is ``column IN
 (SELECT value FROM ...)``.
 """
@@ -64,36 +64,27 @@ class ValueList(TypeDecorator[Iterable[Any]]):
         return json.dumps([element(item) if element else item for item in value])
 
 
-def value_list(name: str, element_type: TypeEngine[Any]) -> BindParameter[Any]:
-    """The parameter ``name``: a list of ``element_type`` values."""
-    return bindparam(name, type_=ValueList(element_type))
-
-
 class ValueRows(FromClause):
-    """The values of a ``value_list`` parameter as rows of one column, ``value``."""
+    """The list of ``element_type`` values given as the parameter ``name``, as rows
+    of one column, ``value``."""
 
     inherit_cache = True
     named_with_column = False
     _traverse_internals = [("values", InternalTraversal.dp_clauseelement)]  # noqa: RUF012 (SQLAlchemy's own declaration)
 
-    def __init__(self, values: BindParameter[Any]) -> None:
+    def __init__(self, name: str, element_type: TypeEngine[Any]) -> None:
         super().__init__()
-        self.values = values
-        self.value = literal_column("value", values.type.element_type)  # type: ignore[attr-defined]
+        self.values: BindParameter[Any] = bindparam(name, type_=ValueList(element_type))
+        self.value = literal_column("value", element_type)
 
     @property
     def _from_objects(self) -> list[FromClause]:
         return [self]
 
 
-def value_rows(name: str, element_type: TypeEngine[Any]) -> ValueRows:
-    """Rows, one per value of the list given as the parameter ``name``."""
-    return ValueRows(value_list(name, element_type))
-
-
 def in_value_list(column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
     """``column`` is one of the values of the list given as the parameter ``name``."""
-    rows = value_rows(name, column.type)
+    rows = ValueRows(name, column.type)
     return column.in_(select(rows.value).select_from(rows))
 
 

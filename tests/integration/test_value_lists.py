@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shared_kernel.infrastructure.column_types import ExactDecimal, UtcDateTime
 from shared_kernel.infrastructure.compiled_statements import CompiledSelect, CompiledWrite
 from shared_kernel.infrastructure.database import DIALECT_INSERTS, commit, write_transaction
-from shared_kernel.infrastructure.value_lists import in_value_list, value_rows
+from shared_kernel.infrastructure.value_lists import ValueRows, in_value_list
+from tests.scratch_tables import scratch_table
 
 scratch = MetaData()
 things = Table(
@@ -38,12 +39,8 @@ MORE_THAN_A_STATEMENT_MAY_BIND = 40_000
 
 @pytest.fixture
 async def table(engine: AsyncEngine) -> AsyncIterator[Table]:
-    async with engine.begin() as connection:
-        await connection.run_sync(scratch.create_all)
-        await connection.execute(things.insert(), ROWS)
-    yield things
-    async with engine.begin() as connection:
-        await connection.run_sync(scratch.drop_all)
+    async with scratch_table(engine, things, ROWS) as made:
+        yield made
 
 
 async def _names(engine: AsyncEngine, statement: Any, parameters: dict[str, Any]) -> list[str]:
@@ -89,7 +86,7 @@ async def test_the_statement_is_compiled_once_for_every_length(
 async def test_value_rows_feed_an_insert_that_skips_existing_keys(
     engine: AsyncEngine, table: Table
 ) -> None:
-    ids = value_rows("ids", table.c.id.type)
+    ids = ValueRows("ids", table.c.id.type)
     new = [uuid4() for _ in range(MORE_THAN_A_STATEMENT_MAY_BIND)]
 
     async with write_transaction(engine) as connection:
