@@ -48,6 +48,7 @@ from shared_kernel.infrastructure.database import (
     sqlite_reader,
     write_transaction,
 )
+from tests.scratch_tables import scratch_table
 
 scratch = MetaData()
 things = Table(
@@ -83,12 +84,8 @@ ROWS: list[dict[str, Any]] = [
 
 @pytest.fixture
 async def table(engine: AsyncEngine) -> AsyncIterator[Table]:
-    async with engine.begin() as connection:
-        await connection.run_sync(scratch.create_all)
-        await connection.execute(things.insert(), ROWS)
-    yield things
-    async with engine.begin() as connection:
-        await connection.run_sync(scratch.drop_all)
+    async with scratch_table(engine, things, ROWS) as made:
+        yield made
 
 
 async def _both(

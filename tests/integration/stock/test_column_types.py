@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contexts.stock.infrastructure.tables import prices
 from shared_kernel.infrastructure.column_types import ExactDecimal, UtcDateTime
+from tests.scratch_tables import scratch_table
 
 EXACT = [
     Decimal("0.1"),
@@ -26,7 +27,6 @@ EXACT = [
     Decimal("1E+20"),
     Decimal("0"),
 ]
-
 scratch = MetaData()
 samples = Table(
     "test_column_type_samples",
@@ -39,11 +39,8 @@ samples = Table(
 
 @pytest.fixture
 async def sample_table(engine: AsyncEngine) -> AsyncIterator[Table]:
-    async with engine.begin() as connection:
-        await connection.run_sync(scratch.create_all)
-    yield samples
-    async with engine.begin() as connection:
-        await connection.run_sync(scratch.drop_all)
+    async with scratch_table(engine, samples) as made:
+        yield made
 
 
 async def test_decimals_read_back_equal_through_exact_decimal(
