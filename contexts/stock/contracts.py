@@ -132,10 +132,6 @@ class StockCatalog(Protocol):
         """The stock, delisted or not, if it is known."""
         ...
 
-    async def get_stocks(self, stock_ids: Sequence[UUID]) -> dict[UUID, StockInfo]:
-        """The known stocks among ``stock_ids`` (delisted included)."""
-        ...
-
     async def get_stocks_by_symbol(self, symbols: Sequence[str]) -> dict[str, StockInfo]:
         """The known stocks among ``symbols`` (case-insensitive), keyed by upper-cased symbol."""
         ...

@@ -90,14 +90,6 @@ class SqlStockCatalog:
         row = await _STOCK_INFO_BY_ID.fetch_one(self._engine, {"stock_id": stock_id})
         return _info(row) if row is not None else None
 
-    async def get_stocks(self, stock_ids: Sequence[UUID]) -> dict[UUID, StockInfo]:
-        if not stock_ids:
-            return {}
-        query = select(*_STOCK_INFO_COLUMNS).where(stocks.c.id.in_(set(stock_ids)))
-        async with self._engine.connect() as connection:
-            rows = (await connection.execute(query)).mappings().all()
-        return {row["id"]: _info(row) for row in rows}
-
     async def get_stocks_by_symbol(self, symbols: Sequence[str]) -> dict[str, StockInfo]:
         wanted = {symbol_key(symbol) for symbol in symbols}
         if not wanted:

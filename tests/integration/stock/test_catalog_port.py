@@ -67,37 +67,28 @@ async def catalog(stock_context: Any) -> dict[str, Any]:
     }
 
 
-async def test_get_stocks_includes_delisted_and_skips_unknown(catalog: dict[str, Any]) -> None:
+async def test_get_stock_includes_delisted_and_is_none_when_unknown(
+    catalog: dict[str, Any],
+) -> None:
     port: StockCatalog = catalog["port"]
-    unknown = uuid4()
-    found = await port.get_stocks([catalog["AAPL"], catalog["MSFT"], unknown, catalog["AAPL"]])
-    assert found == {
-        catalog["AAPL"]: StockInfo(
-            stock_id=catalog["AAPL"],
-            symbol="AAPL",
-            name="Apple",
-            currency="USD",
-            sector="Information Technology",
-            industry_group="Technology Hardware & Equipment",
-            listed=True,
-        ),
-        catalog["MSFT"]: StockInfo(
-            stock_id=catalog["MSFT"],
-            symbol="MSFT",
-            name="Microsoft",
-            currency="EUR",
-            sector=None,
-            industry_group=None,
-            listed=False,
-        ),
-    }
-    assert await port.get_stocks([]) == {}
-
-
-async def test_get_stock_reads_one_stock_as_get_stocks_does(catalog: dict[str, Any]) -> None:
-    port: StockCatalog = catalog["port"]
-    for stock_id in (catalog["AAPL"], catalog["MSFT"]):  # listed and delisted
-        assert await port.get_stock(stock_id) == (await port.get_stocks([stock_id]))[stock_id]
+    assert await port.get_stock(catalog["AAPL"]) == StockInfo(
+        stock_id=catalog["AAPL"],
+        symbol="AAPL",
+        name="Apple",
+        currency="USD",
+        sector="Information Technology",
+        industry_group="Technology Hardware & Equipment",
+        listed=True,
+    )
+    assert await port.get_stock(catalog["MSFT"]) == StockInfo(
+        stock_id=catalog["MSFT"],
+        symbol="MSFT",
+        name="Microsoft",
+        currency="EUR",
+        sector=None,
+        industry_group=None,
+        listed=False,
+    )
     assert await port.get_stock(uuid4()) is None
 
 
@@ -128,7 +119,7 @@ async def test_get_quotes_gives_each_known_stock_with_its_latest_close(
 ) -> None:
     port: StockCatalog = catalog["port"]
     ids = [catalog["AAPL"], catalog["MSFT"], catalog["XOM"], uuid4(), catalog["AAPL"]]
-    infos = await port.get_stocks(ids)
+    infos = {stock_id: await port.get_stock(stock_id) for stock_id in set(ids)}
     found = await port.get_quotes(ids)
     assert found == {
         catalog["AAPL"]: StockQuote(
