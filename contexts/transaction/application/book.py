@@ -309,7 +309,7 @@ class BookService:
     @staticmethod
     def _row_transaction(
         row: ParsedRow,
-        stocks: Mapping[str, StockFacts],
+        stock_facts: Mapping[str, StockFacts],
         portfolio: PortfolioInfo,
         owner_id: UUID,
         now: datetime,
@@ -318,7 +318,7 @@ class BookService:
     ) -> Transaction:
         stock: StockFacts | None = None
         if row.symbol is not None:
-            stock = stocks.get(row.symbol.upper())
+            stock = stock_facts.get(row.symbol.upper())
             if stock is None:
                 raise InvalidInput.for_field("symbol", f"unknown symbol {row.symbol[:20]}")
         request = replace(row.request, stock_id=stock.stock_id if stock else None)
