@@ -21,6 +21,7 @@ from shared_kernel.infrastructure import failpoints
 from shared_kernel.web.body_limit import BodyLimitMiddleware
 from shared_kernel.web.problems import Problem, install_problem_handlers
 from shared_kernel.web.request_id import RequestIdMiddleware
+from shared_kernel.web.routing import serve_routes_of
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
 
@@ -85,9 +86,10 @@ def create_app(settings: Settings | None = None, container: RootContainer | None
         container.portfolio,
         container.transaction,
     ):
-        app.include_router(context.router())
-    app.include_router(
-        build_operations_router(container.engine(), container.relay(), metrics, head_revisions())
+        serve_routes_of(app, context.router())
+    serve_routes_of(
+        app,
+        build_operations_router(container.engine(), container.relay(), metrics, head_revisions()),
     )
     _document_problems(app)
     return app
