@@ -40,6 +40,7 @@ from contexts.transaction.domain.transaction import (
     TransactionInput,
     record_transaction,
 )
+from shared_kernel.application.bulk import collector_paused
 from shared_kernel.application.clock import Clock
 from shared_kernel.application.pagination import Page, PageRequest
 from shared_kernel.domain.errors import (
@@ -202,6 +203,20 @@ class BookService:
             await uow.commit()
 
     async def import_csv(
+        self,
+        owner_id: UUID,
+        portfolio_id: UUID,
+        content: bytes,
+        dry_run: bool,
+        idempotency: IdempotentRequest | None,
+        render: Callable[[ImportResult], StoredResponse],
+    ) -> StoredResponse:
+        with collector_paused():  # the import holds every row it makes until it answers
+            return await self._import_csv(
+                owner_id, portfolio_id, content, dry_run, idempotency, render
+            )
+
+    async def _import_csv(
         self,
         owner_id: UUID,
         portfolio_id: UUID,
