@@ -31,14 +31,14 @@ class ExactDecimal(TypeDecorator[Decimal]):
         return dialect.type_descriptor(Numeric(asdecimal=True))
 
     def bind_processor(self, dialect: Dialect) -> Callable[[Decimal | None], Any] | None:
-        """None where the driver takes a Decimal as it is (asyncpg): a batch of
-        100,000 rows then makes no call per value, as it would to return it unchanged."""
+        """One plain function per value on SQLite (its text), none where the driver
+        takes a Decimal as it is (asyncpg): an import binds a million of them."""
         if dialect.name == "sqlite":
-            return super().bind_processor(dialect)
+            return _decimal_text
         return self.load_dialect_impl(dialect).bind_processor(dialect)
 
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
-        return None if value is None else str(value)  # SQLite only: see bind_processor
+        return _decimal_text(value)  # SQLite only: see bind_processor
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
@@ -90,6 +90,10 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _decimal_text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
 
 
 def _utc(value: datetime) -> datetime:
