@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from typing import ParamSpec, TypeVar
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 _pauses = 0
 _collector_was_enabled = False
@@ -35,3 +40,19 @@ def collector_paused() -> Iterator[None]:
         _pauses -= 1
         if _pauses == 0 and _collector_was_enabled:
             gc.enable()
+
+
+def with_collector_paused(work: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    """``work`` (a coroutine function) runs under ``collector_paused``.
+
+    The pause ends once ``work`` has returned, when what it held is gone. A
+    pause that ended inside it, with its rows still referenced, would hand the
+    next collection every object made meanwhile: 0.2–0.4 s more per import.
+    """
+
+    @functools.wraps(work)
+    async def paused(*args: P.args, **kwargs: P.kwargs) -> R:
+        with collector_paused():
+            return await work(*args, **kwargs)
+
+    return paused

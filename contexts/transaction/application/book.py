@@ -40,7 +40,7 @@ from contexts.transaction.domain.transaction import (
     TransactionInput,
     record_transaction,
 )
-from shared_kernel.application.bulk import collector_paused
+from shared_kernel.application.bulk import with_collector_paused
 from shared_kernel.application.clock import Clock
 from shared_kernel.application.pagination import Page, PageRequest
 from shared_kernel.domain.errors import (
@@ -202,6 +202,7 @@ class BookService:
             uow.publish(TransactionVoided(transaction=voided.data(), occurred_at=now))
             await uow.commit()
 
+    @with_collector_paused  # the import holds every row it makes until it answers
     async def import_csv(
         self,
         owner_id: UUID,
@@ -211,90 +212,87 @@ class BookService:
         idempotency: IdempotentRequest | None,
         render: Callable[[ImportResult], StoredResponse],
     ) -> StoredResponse:
-        with collector_paused():  # the import holds every row it makes until it answers
-            portfolio = await self.owned_portfolio(owner_id, portfolio_id)
-            rows, parse_errors = parse_transaction_csv(content)
-            stocks = await self._catalog.get_stocks_by_symbol(
-                sorted({row.symbol for row in rows if row.symbol})
+        portfolio = await self.owned_portfolio(owner_id, portfolio_id)
+        rows, parse_errors = parse_transaction_csv(content)
+        stocks = await self._catalog.get_stocks_by_symbol(
+            sorted({row.symbol for row in rows if row.symbol})
+        )
+        splits = await self._splits([info.stock_id for info in stocks.values()])
+        facts = {symbol: _facts(info) for symbol, info in stocks.items()}
+
+        async def work(uow: TransactionUnitOfWork) -> ImportResult:
+            # Exclusive: the external ids and positions it reads stay true until it commits.
+            await self._enter_book(uow, portfolio_id, exclusive=True)
+            errors = list(parse_errors)
+            existing = await uow.transactions.live_external_ids(
+                portfolio_id,
+                [row.request.external_id for row in rows if row.request.external_id],
             )
-            splits = await self._splits([info.stock_id for info in stocks.values()])
-            facts = {symbol: _facts(info) for symbol, info in stocks.items()}
-
-            async def work(uow: TransactionUnitOfWork) -> ImportResult:
-                # Exclusive: the external ids and positions it reads stay true until it commits.
-                await self._enter_book(uow, portfolio_id, exclusive=True)
-                errors = list(parse_errors)
-                existing = await uow.transactions.live_external_ids(
-                    portfolio_id,
-                    [row.request.external_id for row in rows if row.request.external_id],
-                )
-                accepted: list[tuple[int, Transaction]] = []
-                seen_external_ids: dict[str, int] = {}
-                skipped = 0
-                now = self._clock.now()
-                for row_index, row in enumerate(rows):
-                    try:
-                        # The rows are recorded in file order: at one executed_at, the
-                        # ledger (and the export) orders transactions by recorded_at.
-                        transaction = self._row_transaction(
-                            row,
-                            facts,
-                            portfolio,
-                            owner_id,
-                            now,
-                            recorded_at=now + timedelta(microseconds=row_index),
+            accepted: list[tuple[int, Transaction]] = []
+            seen_external_ids: dict[str, int] = {}
+            skipped = 0
+            now = self._clock.now()
+            for row_index, row in enumerate(rows):
+                try:
+                    # The rows are recorded in file order: at one executed_at, the
+                    # ledger (and the export) orders transactions by recorded_at.
+                    transaction = self._row_transaction(
+                        row,
+                        facts,
+                        portfolio,
+                        owner_id,
+                        now,
+                        recorded_at=now + timedelta(microseconds=row_index),
+                    )
+                except DomainError as error:
+                    errors += [
+                        # a file names its stock in the ``symbol`` column
+                        ErrorDetail(
+                            line=row.line,
+                            field="symbol" if e.field == "stock_id" else e.field,
+                            message=e.message,
                         )
-                    except DomainError as error:
-                        errors += [
-                            # a file names its stock in the ``symbol`` column
-                            ErrorDetail(
-                                line=row.line,
-                                field="symbol" if e.field == "stock_id" else e.field,
-                                message=e.message,
-                            )
-                            for e in error.errors
-                        ] or [ErrorDetail(line=row.line, message=error.detail)]
-                        continue
-                    external_id = transaction.external_id
-                    if external_id is not None and external_id in existing:
-                        skipped += 1
-                        continue
-                    if external_id is not None and external_id in seen_external_ids:
-                        errors.append(
-                            ErrorDetail(
-                                line=row.line,
-                                field="external_id",
-                                message=f"repeats line {seen_external_ids[external_id]}",
-                            )
+                        for e in error.errors
+                    ] or [ErrorDetail(line=row.line, message=error.detail)]
+                    continue
+                external_id = transaction.external_id
+                if external_id is not None and external_id in existing:
+                    skipped += 1
+                    continue
+                if external_id is not None and external_id in seen_external_ids:
+                    errors.append(
+                        ErrorDetail(
+                            line=row.line,
+                            field="external_id",
+                            message=f"repeats line {seen_external_ids[external_id]}",
                         )
-                        continue
-                    if external_id is not None:
-                        seen_external_ids[external_id] = row.line
-                    accepted.append((row.line, transaction))
-                if accepted:
-                    lines = {transaction.id: line for line, transaction in accepted}
-                    for shortfall in await self._shortfalls(
-                        uow, portfolio_id, [t for _, t in accepted], [], splits
-                    ):
-                        sale = shortfall.sale
-                        errors.append(
-                            ErrorDetail(
-                                line=lines[sale.id] if sale else None,
-                                field="quantity",
-                                message=shortfall.detail(),
-                            )
+                    )
+                    continue
+                if external_id is not None:
+                    seen_external_ids[external_id] = row.line
+                accepted.append((row.line, transaction))
+            if accepted:
+                lines = {transaction.id: line for line, transaction in accepted}
+                for shortfall in await self._shortfalls(
+                    uow, portfolio_id, [t for _, t in accepted], [], splits
+                ):
+                    sale = shortfall.sale
+                    errors.append(
+                        ErrorDetail(
+                            line=lines[sale.id] if sale else None,
+                            field="quantity",
+                            message=shortfall.detail(),
                         )
-                if errors:
-                    raise ImportRejected(sorted(errors, key=lambda error: error.line or 0))
-                if not dry_run:
-                    await self._write(uow, [transaction for _, transaction in accepted])
-                return ImportResult(
-                    recorded=len(accepted), skipped_duplicates=skipped, dry_run=dry_run
-                )
+                    )
+            if errors:
+                raise ImportRejected(sorted(errors, key=lambda error: error.line or 0))
+            if not dry_run:
+                await self._write(uow, [transaction for _, transaction in accepted])
+            return ImportResult(recorded=len(accepted), skipped_duplicates=skipped, dry_run=dry_run)
 
-            return await self._runner.run(owner_id, portfolio_id, idempotency, work, render)
+        return await self._runner.run(owner_id, portfolio_id, idempotency, work, render)
 
-        # --- the ledger ------------------------------------------------------
+    # --- the ledger ------------------------------------------------------
 
     @staticmethod
     async def _enter_book(

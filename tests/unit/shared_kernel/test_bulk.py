@@ -1,13 +1,15 @@
-"""collector_paused: the cyclic collector stays off until the last overlapping pause ends."""
+"""Pausing the cyclic collector for bulk work, and resuming it after the last pause."""
 
 from __future__ import annotations
 
 import gc
+import weakref
 from collections.abc import Iterator
 
 import pytest
 
-from shared_kernel.application.bulk import collector_paused
+from shared_kernel.application import bulk
+from shared_kernel.application.bulk import collector_paused, with_collector_paused
 
 
 @pytest.fixture(autouse=True)
@@ -50,3 +52,41 @@ def test_a_failure_inside_still_ends_the_pause() -> None:
     with pytest.raises(RuntimeError), collector_paused():
         raise RuntimeError("bulk work failed")
     assert gc.isenabled()
+
+
+class Rows:
+    """Stands for what bulk work holds (weak-referenceable)."""
+
+
+async def test_decorated_work_runs_paused_and_returns_its_result() -> None:
+    gc.enable()
+
+    @with_collector_paused
+    async def work(count: int) -> tuple[int, bool]:
+        return count, gc.isenabled()
+
+    assert await work(3) == (3, False)
+    assert gc.isenabled()
+
+
+async def test_the_pause_ends_after_what_the_work_held_is_gone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    gc.enable()
+    held: list[weakref.ref[Rows]] = []
+    alive_when_resumed: list[bool] = []
+    resume = gc.enable
+
+    def recording_enable() -> None:
+        alive_when_resumed.append(held[0]() is not None)
+        resume()
+
+    monkeypatch.setattr(bulk.gc, "enable", recording_enable)
+
+    @with_collector_paused
+    async def work() -> None:
+        rows = Rows()
+        held.append(weakref.ref(rows))
+
+    await work()
+    assert alive_when_resumed == [False]
