@@ -33,6 +33,14 @@ _STOCK_INFO_COLUMNS = (
 _STOCK_INFO_BY_ID = CompiledSelect(
     select(*_STOCK_INFO_COLUMNS).where(stocks.c.id == bindparam("stock_id"))
 )
+_STOCK_INFOS_BY_SYMBOL = CompiledSelect(
+    select(*_STOCK_INFO_COLUMNS).where(in_value_list(stocks.c.symbol, "symbols"))
+)
+_SPLITS_OF = CompiledSelect(
+    select(splits)
+    .where(in_value_list(splits.c.stock_id, "stock_ids"))
+    .order_by(splits.c.stock_id, splits.c.effective_date)
+)
 
 
 def _info(row: Mapping[Any, Any]) -> StockInfo:
@@ -94,9 +102,7 @@ class SqlStockCatalog:
         wanted = {symbol_key(symbol) for symbol in symbols}
         if not wanted:
             return {}
-        query = select(*_STOCK_INFO_COLUMNS).where(stocks.c.symbol.in_(wanted))
-        async with self._engine.connect() as connection:
-            rows = (await connection.execute(query)).mappings().all()
+        rows = await _STOCK_INFOS_BY_SYMBOL.fetch_all(self._engine, {"symbols": sorted(wanted)})
         return {row["symbol"]: _info(row) for row in rows}
 
     async def get_quotes(self, stock_ids: Sequence[UUID]) -> dict[UUID, StockQuote]:
@@ -117,20 +123,13 @@ class SqlStockCatalog:
         result: dict[UUID, list[SplitInfo]] = {stock_id: [] for stock_id in stock_ids}
         if not stock_ids:
             return result
-        query = (
-            select(splits)
-            .where(splits.c.stock_id.in_(set(stock_ids)))
-            .order_by(splits.c.stock_id, splits.c.effective_date)
-        )
-        async with self._engine.connect() as connection:
-            rows = (await connection.execute(query)).all()
-        for row in rows:
-            result[row.stock_id].append(
+        for row in await _SPLITS_OF.fetch_all(self._engine, {"stock_ids": list(set(stock_ids))}):
+            result[row["stock_id"]].append(
                 SplitInfo(
-                    split_id=row.id,
-                    effective_date=row.effective_date,
-                    numerator=row.numerator,
-                    denominator=row.denominator,
+                    split_id=row["id"],
+                    effective_date=row["effective_date"],
+                    numerator=row["numerator"],
+                    denominator=row["denominator"],
                 )
             )
         return result
