@@ -8,7 +8,8 @@ in the route's documentation. It reads JSON bodies with numbers as
 and answers 415 when a JSON body arrives under another content type — after
 authentication, like a body that is not valid JSON (see
 ``DEFERRED_BODY_PROBLEM``). A request validation error is documented as the
-problem it is answered with."""
+problem it is answered with.
+"""
 
 from __future__ import annotations
 
