@@ -119,5 +119,8 @@ def serve_routes_of(app: FastAPI, router: APIRouter) -> None:
     routes are served from copies that ``StockbookRoute`` cannot lighten. A
     context's router carries its prefix and dependencies in its routes
     already, so they need nothing of ``include_router`` but a place in the table.
+    A router with startup or shutdown handlers would need more: it is refused.
     """
+    if router.on_startup or router.on_shutdown:
+        raise ValueError("serve_routes_of takes routers without startup or shutdown handlers")
     app.router.routes.extend(router.routes)

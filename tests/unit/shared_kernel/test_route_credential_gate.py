@@ -1,4 +1,4 @@
-"""StockbookRoute checks a demanded credential itself, before the route's parameters."""
+"""StockbookRoute checks a demanded credential itself; serve_routes_of serves routes flat."""
 
 from typing import Annotated
 from uuid import UUID, uuid4
@@ -103,3 +103,12 @@ async def test_the_schema_still_documents_the_credential(client: httpx.AsyncClie
     operation = schema["paths"]["/api/things/{thing_id}"]["get"]
     assert operation["security"] == [{"OAuth2PasswordBearer": []}]
     assert "OAuth2PasswordBearer" in schema["components"]["securitySchemes"]
+
+
+def test_a_router_with_startup_handlers_is_not_served_flat() -> None:
+    async def warm_up() -> None:
+        return None
+
+    router = APIRouter(route_class=StockbookRoute, on_startup=[warm_up])
+    with pytest.raises(ValueError, match="startup or shutdown"):
+        serve_routes_of(FastAPI(), router)
