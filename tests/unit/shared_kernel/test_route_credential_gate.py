@@ -84,10 +84,13 @@ async def test_a_valid_credential_then_meets_the_parameters(client: httpx.AsyncC
     assert answer.json()["code"] == "NOT_FOUND"  # a malformed id names nothing
 
 
-async def test_a_write_still_needs_the_write_scope(client: httpx.AsyncClient) -> None:
+async def test_a_write_still_needs_the_write_scope(
+    client: httpx.AsyncClient, resolver: CountingResolver
+) -> None:
     assert (await client.post("/api/things", headers=bearer("read-key"))).status_code == 403
     assert (await client.post("/api/things", headers=bearer("write-key"))).status_code == 200
     assert (await client.post("/api/things")).status_code == 401
+    assert resolver.asked == ["read-key", "write-key"]  # once each: the writer's check serves
 
 
 async def test_a_parameter_that_takes_the_principal_gets_it(
@@ -95,6 +98,7 @@ async def test_a_parameter_that_takes_the_principal_gets_it(
 ) -> None:
     answer = await client.get("/api/me", headers=bearer("write-key"))
     assert answer.json() == {"user": str(USER), "writes": "True"}
+    assert resolver.asked == ["write-key"]
     assert (await client.get("/api/me")).status_code == 401
 
 
