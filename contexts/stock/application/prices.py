@@ -12,6 +12,7 @@ from contexts.stock.contracts import StockPricesRecorded
 from contexts.stock.domain.errors import StockNotFound
 from contexts.stock.domain.price import MAX_PRICES_PER_REQUEST, DailyPrice
 from contexts.stock.domain.stock import symbol_key
+from shared_kernel.application.bulk import with_collector_paused
 from shared_kernel.application.clock import Clock
 from shared_kernel.application.csv_table import read_csv
 from shared_kernel.domain.errors import (
@@ -66,6 +67,7 @@ class PriceService:
             await uow.commit()
         return len(command.prices)
 
+    @with_collector_paused  # the import holds every row it reads until it answers
     async def import_csv(self, content: bytes) -> PriceImportResult:
         rows: list[tuple[int, str, DailyPrice]] = []
         errors: list[ErrorDetail] = []
