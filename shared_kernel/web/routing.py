@@ -1,9 +1,14 @@
 """The route class every context's router uses.
 
-It checks the caller's credential itself when a route only demands one
-(``dependencies=[Depends(auth.principal)]``, and no parameter nor
-``auth.writer`` takes the principal), before FastAPI solves the route's
-parameters; the dependency stays in the route's documentation. It reads JSON bodies with numbers as
+A route that needs nothing but its parameters and the caller (no body, no
+dependency other than ``auth.principal``) is answered by a direct handler: it
+resolves the caller, validates the parameters with FastAPI's own validation,
+calls the endpoint and serializes its answer as FastAPI does, without FastAPI's
+general handler around it. On other routes it checks the caller's credential
+itself when a route only demands one (``dependencies=[Depends(auth.principal)]``,
+and no parameter nor ``auth.writer`` takes the principal), before FastAPI solves
+the route's parameters. Either way the dependency stays in the route's
+documentation. It reads JSON bodies with numbers as
 ``Decimal`` (from their text, never via a float), refuses NaN and Infinity,
 and answers 415 when a JSON body arrives under another content type — after
 authentication, like a body that is not valid JSON (see
@@ -13,19 +18,25 @@ problem it is answered with.
 
 from __future__ import annotations
 
+import inspect
 import json
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response, params
+from fastapi.datastructures import DefaultPlaceholder
 from fastapi.dependencies.models import Dependant
-from fastapi.dependencies.utils import get_flat_params
-from fastapi.routing import APIRoute
+from fastapi.dependencies.utils import get_flat_params, request_params_to_args
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute, request_response, serialize_response
+from fastapi.utils import is_body_allowed_for_status_code
 
 from shared_kernel.web.auth import BearerPrincipal
 from shared_kernel.web.problems import BodyProblem, defer_body_problem, problem_responses
+
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
 
 def _refuse_constant(name: str) -> Any:
@@ -64,8 +75,13 @@ class StockbookRoute(APIRoute):
         takes_input = bool(get_flat_params(self.dependant)) or self.body_field is not None
         if takes_input and not {422, "422"} & set(self.responses):
             self.responses = {**self.responses, **problem_responses(422)}
+        # Here, not in get_route_handler: include_router asks that for the handler of
+        # a copy of the route, whose dependencies may include the including router's.
+        direct = _direct_handler(self)
+        if direct is not None:
+            self.app = request_response(direct)
 
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+    def get_route_handler(self) -> Handler:
         documented = self.dependant
         gated = _credential_gate(documented)
         gate = gated[0] if gated else None
@@ -93,6 +109,96 @@ class StockbookRoute(APIRoute):
             return await handler(DecimalJsonRequest(request.scope, request.receive))
 
         return decimal_json_handler
+
+
+def _direct_handler(route: APIRoute) -> Handler | None:
+    """The handler of a route that needs only its parameters and the caller;
+    None for any other route, which FastAPI's handler serves.
+
+    FastAPI's handler solves a route as a tree of dependencies, looking up four
+    kinds of parameter at every level, and wraps the call in its telemetry and
+    body handling: 25 µs of a 104 µs by-id read in process (SQLite), more
+    than the read itself. This one does what such a route needs, with FastAPI's
+    parameter validation and serialization: the same answers, the same errors.
+    """
+    dependant = route.dependant
+    demands = {demand.call for demand in dependant.dependencies}
+    principal = next(iter(demands), None)
+    if (
+        len(demands) > 1
+        or (principal is not None and not isinstance(principal, BearerPrincipal))
+        or any(demand.dependencies for demand in dependant.dependencies)
+        or route.body_field is not None
+        or route.response_field is None
+        or not isinstance(route.response_class, DefaultPlaceholder)
+        or route.dependency_overrides_provider is not None
+        or not inspect.iscoroutinefunction(dependant.call)
+        or dependant.background_tasks_param_name
+        or dependant.security_scopes_param_name
+        or dependant.websocket_param_name
+    ):
+        return None
+    call = dependant.call
+    response_field = route.response_field
+    caller_names = [demand.name for demand in dependant.dependencies if demand.name]
+    request_names = [
+        name
+        for name in (dependant.request_param_name, dependant.http_connection_param_name)
+        if name
+    ]
+    outcome_name = dependant.response_param_name
+    sources: list[tuple[Any, Callable[[Request], Mapping[str, Any]]]] = [
+        (fields, source)
+        for fields, source in (
+            (dependant.path_params, lambda request: request.path_params),
+            (dependant.query_params, lambda request: request.query_params),
+            (dependant.header_params, lambda request: request.headers),
+            (dependant.cookie_params, lambda request: request.cookies),
+        )
+        if fields
+    ]
+
+    async def direct_handler(request: Request) -> Response:
+        values: dict[str, Any] = {}
+        if principal is not None:  # before the parameters: 401 comes first
+            values.update(dict.fromkeys(caller_names, await principal(request)))
+        errors: list[Any] = []
+        for fields, source in sources:
+            found, failed = request_params_to_args(fields, source(request))
+            values.update(found)
+            errors.extend(failed)
+        if errors:
+            raise RequestValidationError(errors)
+        values.update(dict.fromkeys(request_names, request))
+        outcome = None
+        if outcome_name:  # what the endpoint sets on its Response parameter
+            outcome = Response()
+            del outcome.headers["content-length"]
+            outcome.status_code = None  # type: ignore[assignment]
+            values[outcome_name] = outcome
+        answer = await call(**values)
+        if isinstance(answer, Response):
+            return answer
+        content = await serialize_response(
+            field=response_field,
+            response_content=answer,
+            include=route.response_model_include,
+            exclude=route.response_model_exclude,
+            by_alias=route.response_model_by_alias,
+            exclude_unset=route.response_model_exclude_unset,
+            exclude_defaults=route.response_model_exclude_defaults,
+            exclude_none=route.response_model_exclude_none,
+            dump_json=True,
+        )
+        status = (outcome.status_code if outcome else None) or route.status_code or 200
+        response = Response(content=content, status_code=status, media_type="application/json")
+        if not is_body_allowed_for_status_code(status):
+            response.body = b""
+        if outcome is not None:
+            response.headers.raw.extend(outcome.headers.raw)
+        return response
+
+    return direct_handler
 
 
 def _credential_gate(dependant: Dependant) -> tuple[BearerPrincipal, list[Dependant]] | None:
