@@ -19,6 +19,7 @@ problem it is answered with.
 from __future__ import annotations
 
 import inspect
+import itertools
 import json
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import replace
@@ -32,6 +33,14 @@ from fastapi.dependencies.utils import get_flat_params, request_params_to_args
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute, request_response, serialize_response
 from fastapi.utils import is_body_allowed_for_status_code
+from starlette.convertors import (
+    FloatConvertor,
+    IntegerConvertor,
+    StringConvertor,
+    UUIDConvertor,
+)
+from starlette.routing import BaseRoute, Match, Route, Router
+from starlette.types import Receive, Scope, Send
 
 from shared_kernel.web.auth import BearerPrincipal
 from shared_kernel.web.problems import BodyProblem, defer_body_problem, problem_responses
@@ -223,7 +232,8 @@ def _calls(dependant: Dependant, call: object) -> bool:
 
 
 def serve_routes_of(app: FastAPI, router: APIRouter) -> None:
-    """Adds the router's routes to the app's own table, as they are.
+    """Adds the router's routes to the app's own table, as they are, and has the
+    table matched through a ``RouteIndex``.
 
     ``app.include_router`` (FastAPI 0.16x) keeps each router as one node: a
     request is matched twice through it, the node's route version recomputed
@@ -236,3 +246,109 @@ def serve_routes_of(app: FastAPI, router: APIRouter) -> None:
     if router.on_startup or router.on_shutdown:
         raise ValueError("serve_routes_of takes routers without startup or shutdown handlers")
     app.router.routes.extend(router.routes)
+    if app.router.middleware_stack == app.router.app:  # no router middleware to keep
+        app.router.middleware_stack = RouteIndex(app.router)
+
+
+_FIXED_WIDTH_CONVERTORS = (StringConvertor, IntegerConvertor, FloatConvertor, UUIDConvertor)
+"""Path parameter types that never span a ``/``."""
+
+
+class _Node:
+    """A literal path segment: the routes whose literal prefix ends here, and the
+    candidates of a request whose walk ends here, by its number of segments."""
+
+    __slots__ = ("any_count", "by_count", "children", "routes")
+
+    def __init__(self) -> None:
+        self.children: dict[str, _Node] = {}
+        self.routes: list[tuple[int, int | None, Route]] = []
+        """(position in the table, number of segments or None if any, route)"""
+        self.by_count: dict[int, list[Route]] = {}
+        self.any_count: list[Route] = []
+
+
+class RouteIndex:
+    """The app router's dispatch, matching a request against the routes that could
+    match its path only, in the table's order.
+
+    Starlette and FastAPI try every route of the table in turn: 0.8 µs each, 11
+    µs of a by-id read (in process, SQLite) for the 13 routes ahead of it. Here
+    the routes sit in a tree by the literal segments their path begins with;
+    a request walks its own segments down the tree, and meets the routes on
+    that walk with its number of segments (or a parameter that spans ``/``).
+    The first of them to match fully answers it. Anything else (no full match,
+    a 405 or a redirect to the path with or without its slash, a ``root_path``,
+    FastAPI's telemetry on, a table holding more than plain routes) goes to the
+    router's own dispatch. The tree is rebuilt when the table changes length.
+    """
+
+    def __init__(self, router: Router) -> None:
+        self._router = router
+        self._routes: list[BaseRoute] | None = None
+        self._size = 0
+        self._root: _Node | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        routes = self._router.routes
+        if routes is not self._routes or len(routes) != self._size:
+            self._build(routes)
+        if (
+            self._root is not None
+            and scope["type"] == "http"
+            and not scope.get("root_path")
+            and scope.get("fastapi.telemetry") is None
+        ):
+            segments = scope["path"].split("/")
+            node = self._root
+            for segment in itertools.islice(segments, 1, None):
+                child = node.children.get(segment)
+                if child is None:
+                    break
+                node = child
+            for route in node.by_count.get(len(segments) - 1, node.any_count):
+                match, child_scope = route.matches(scope)
+                if match is Match.FULL:
+                    scope.setdefault("router", self._router)
+                    scope.update(child_scope)
+                    await route.handle(scope, receive, send)
+                    return
+        await self._router.app(scope, receive, send)
+
+    def _build(self, routes: list[BaseRoute]) -> None:
+        self._routes, self._size = routes, len(routes)
+        if getattr(self._router, "form_limits", None) or not all(
+            isinstance(route, Route) for route in routes
+        ):
+            self._root = None
+            return
+        root = _Node()
+        counts = set()
+        for position, route in enumerate(routes):
+            assert isinstance(route, Route)
+            segments = route.path.split("/")[1:]
+            node = root
+            for segment in itertools.takewhile(lambda part: "{" not in part, segments):
+                node = node.children.setdefault(segment, _Node())
+            fixed = all(
+                isinstance(convertor, _FIXED_WIDTH_CONVERTORS)
+                for convertor in route.param_convertors.values()
+            )
+            count = len(segments) if fixed else None
+            if count is not None:
+                counts.add(count)
+            node.routes.append((position, count, route))
+        _fill(root, [], counts)
+        self._root = root
+
+
+def _fill(node: _Node, inherited: list[tuple[int, int | None, Route]], counts: set[int]) -> None:
+    """Gives ``node`` and its subtree their candidates, in the table's order."""
+    reachable = sorted([*inherited, *node.routes], key=lambda entry: entry[0])
+    node.any_count = [route for _, count, route in reachable if count is None]
+    node.by_count = {
+        wanted: [route for _, count, route in reachable if count in (wanted, None)]
+        for wanted in counts
+    }
+    for child in node.children.values():
+        _fill(child, reachable, counts)
