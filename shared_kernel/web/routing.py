@@ -29,7 +29,11 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request, Response, params
 from fastapi.datastructures import DefaultPlaceholder
 from fastapi.dependencies.models import Dependant
-from fastapi.dependencies.utils import get_flat_params, request_params_to_args
+from fastapi.dependencies.utils import (
+    get_flat_params,
+    get_validation_alias,
+    request_params_to_args,
+)
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute, request_response, serialize_response
 from fastapi.utils import is_body_allowed_for_status_code
@@ -156,10 +160,14 @@ def _direct_handler(route: APIRoute) -> Handler | None:
         if name
     ]
     outcome_name = dependant.response_param_name
+    # A parameter of the route's own path is always there: it is validated as FastAPI
+    # validates it, without FastAPI's search for it (3.3 of the 3.7 µs it takes there).
+    path_fields = [(field, get_validation_alias(field)) for field in dependant.path_params]
+    in_path = all(alias in route.param_convertors for _, alias in path_fields)
     sources: list[tuple[Any, Callable[[Request], Mapping[str, Any]]]] = [
         (fields, source)
         for fields, source in (
-            (dependant.path_params, lambda request: request.path_params),
+            ([] if in_path else dependant.path_params, lambda request: request.path_params),
             (dependant.query_params, lambda request: request.query_params),
             (dependant.header_params, lambda request: request.headers),
             (dependant.cookie_params, lambda request: request.cookies),
@@ -172,6 +180,14 @@ def _direct_handler(route: APIRoute) -> Handler | None:
         if principal is not None:  # before the parameters: 401 comes first
             values.update(dict.fromkeys(caller_names, await principal(request)))
         errors: list[Any] = []
+        if in_path:
+            path_values = request.path_params
+            for field, alias in path_fields:
+                value, failed = field.validate(path_values[alias], loc=("path", alias))
+                if failed:
+                    errors.extend(failed)
+                else:
+                    values[field.name] = value
         for fields, source in sources:
             found, failed = request_params_to_args(fields, source(request))
             values.update(found)
@@ -181,8 +197,7 @@ def _direct_handler(route: APIRoute) -> Handler | None:
         values.update(dict.fromkeys(request_names, request))
         outcome = None
         if outcome_name:  # what the endpoint sets on its Response parameter
-            outcome = Response()
-            del outcome.headers["content-length"]
+            outcome = Response(status_code=204)  # no body: no Content-Length to take out
             outcome.status_code = None  # type: ignore[assignment]
             values[outcome_name] = outcome
         answer = await call(**values)

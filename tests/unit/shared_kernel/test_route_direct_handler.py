@@ -7,7 +7,7 @@ from uuid import UUID, uuid4
 import fastapi.routing
 import httpx
 import pytest
-from fastapi import APIRouter, Cookie, Depends, FastAPI, Header, Query, Request, Response
+from fastapi import APIRouter, Cookie, Depends, FastAPI, Header, Path, Query, Request, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
@@ -67,6 +67,16 @@ def build_app(route_class: type[APIRoute]) -> FastAPI:
     ) -> dict[str, str]:
         return {"user": str(caller.user_id), "path": request.url.path}
 
+    @router.get("/numbered/{n:int}/{id}")
+    async def numbered(
+        n: Annotated[int, Path(le=100)], ident: Annotated[str, Path(alias="id", min_length=3)]
+    ) -> dict[str, str | int]:
+        return {"n": n, "ident": ident}
+
+    @router.get("/orphan")
+    async def orphan(ident: Annotated[str, Path(alias="id")]) -> str:  # not in its path
+        return ident
+
     @router.get("/maybe", response_model=Thing)
     async def maybe(fresh: bool = False) -> Response | Thing:
         if fresh:
@@ -107,6 +117,9 @@ REQUESTS: list[tuple[str, dict[str, str]]] = [
     ("/api/things/not-a-uuid?limit=0", KEY),
     ("/api/things/not-a-uuid", {}),
     (f"/api/things/{THING}", {"Authorization": "Bearer forged"}),
+    ("/api/numbered/5/abcd", KEY),
+    ("/api/numbered/500/ab", KEY),
+    ("/api/orphan", KEY),
     ("/api/mine", KEY),
     ("/api/mine", {}),
     ("/api/maybe", KEY),
