@@ -35,8 +35,20 @@ class Page(BaseModel):
     limit: int
 
 
-def page(limit: Annotated[int, Query(ge=1, le=50)] = 10) -> Page:
+async def page(limit: Annotated[int, Query(ge=1, le=50)] = 10) -> Page:
     return Page(limit=limit)
+
+
+async def offset(start: Annotated[int, Query(ge=0)] = 0, item_id: str | None = None) -> int:
+    return start
+
+
+def sync_page(limit: Annotated[int, Query(ge=1)] = 10) -> Page:
+    return Page(limit=limit)
+
+
+async def client_host(request: Request) -> str:
+    return request.client.host if request.client else "?"
 
 
 def build_app(route_class: type[APIRoute]) -> FastAPI:
@@ -95,6 +107,24 @@ def build_app(route_class: type[APIRoute]) -> FastAPI:
     async def paged(paging: Annotated[Page, Depends(page)]) -> Page:
         return paging
 
+    @router.get("/items/{item_id}")
+    async def items(
+        item_id: int,
+        paging: Annotated[Page, Depends(page)],
+        start: Annotated[int, Depends(offset)],
+        again: Annotated[Page, Depends(page)],
+        size: Annotated[int, Query(ge=1)] = 1,
+    ) -> dict[str, int]:
+        return {"item": item_id, "limit": paging.limit, "start": start, "size": size}
+
+    @router.get("/sync-paged")
+    async def sync_paged(paging: Annotated[Page, Depends(sync_page)]) -> Page:
+        return paging
+
+    @router.get("/host")
+    async def host(client: Annotated[str, Depends(client_host)]) -> dict[str, str]:
+        return {"host": client}
+
     app = FastAPI()
     install_problem_handlers(app)
     serve_routes_of(app, router)
@@ -129,6 +159,11 @@ REQUESTS: list[tuple[str, dict[str, str]]] = [
     ("/api/broken", KEY),
     ("/api/paged?limit=5", KEY),
     ("/api/paged?limit=500", KEY),
+    ("/api/items/7?limit=5&start=2&size=3", KEY),
+    ("/api/items/seven?limit=0&start=-1&size=0", KEY),
+    ("/api/items/7?limit=0", {}),
+    ("/api/sync-paged?limit=0", KEY),
+    ("/api/host", KEY),
 ]
 
 
@@ -163,10 +198,19 @@ def solved(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return paths
 
 
-async def test_a_route_needing_only_parameters_and_the_caller_skips_fastapis_solver(
+async def test_a_route_needing_only_parameters_and_simple_dependencies_skips_fastapis_solver(
     solved: list[str],
 ) -> None:
     async with client_of(build_app(StockbookRoute)) as client:
-        for url in (f"/api/things/{THING}?part=a", "/api/mine", "/api/maybe", "/api/paged"):
+        for url in (
+            f"/api/things/{THING}?part=a",
+            "/api/mine",
+            "/api/maybe",
+            "/api/paged",
+            "/api/items/7",
+            "/api/sync-paged",
+            "/api/host",
+        ):
             assert (await client.get(url, headers=KEY)).status_code < 300
-    assert solved == ["/api/paged"]  # its own dependency is FastAPI's to solve
+    # a dependency run in a thread or taking the request is FastAPI's to solve
+    assert solved == ["/api/sync-paged", "/api/host"]
