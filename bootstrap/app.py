@@ -24,6 +24,8 @@ from shared_kernel.web.request_id import RequestIdMiddleware
 from shared_kernel.web.routing import serve_routes_of
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
+RELAY_STOP_SECONDS = 5.0
+"""How long a stopping app waits for the outbox relay's pass under way."""
 
 SERVED_GC_THRESHOLDS = (100_000, 20, 10)
 """The collector's thresholds in a served process (CPython's default: 700, 10, 10).
@@ -55,13 +57,15 @@ def create_app(settings: Settings | None = None, container: RootContainer | None
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if not settings.is_production:
             await asyncio.to_thread(upgrade_to_heads, settings.database_url)
-        relay_task = asyncio.create_task(container.relay().run(), name="outbox-relay")
+        stopping = asyncio.Event()
+        relay_task = asyncio.create_task(container.relay().run(stopping), name="outbox-relay")
         try:
             yield
         finally:
-            relay_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await relay_task
+            stopping.set()
+            # A pass that outlasts this (a long backlog) is cancelled: its rows stay due.
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(relay_task, RELAY_STOP_SECONDS)
             await container.engine().dispose()
 
     app = FastAPI(

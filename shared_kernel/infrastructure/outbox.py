@@ -20,6 +20,7 @@ relay took long ago may be taken up to the grace before it ends).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
@@ -309,14 +310,18 @@ class OutboxRelay:
         async with self._engine.connect() as connection:
             return sum([await outbox.backlog(connection) for outbox in self._outboxes])
 
-    async def run(self) -> None:
-        """Poll until cancelled; a failing pass is logged and retried.
+    async def run(self, stopping: asyncio.Event) -> None:
+        """Poll until ``stopping`` is set; a failing pass is logged and retried.
 
-        What an earlier process committed and did not deliver is due at once.
+        Once set, the pass under way finishes and the relay returns: cancelled
+        instead, in the middle of a database call, it left the connection to
+        be torn down under the call (asyncpg then reports a lost connection
+        that nothing awaits). What an earlier process committed and did not
+        deliver is due at once.
         """
         started = self._clock.now()
         last_purge: datetime | None = None
-        while True:
+        while not stopping.is_set():
             try:
                 await self.deliver_due(written_before=started)
                 now = self._clock.now()
@@ -328,4 +333,5 @@ class OutboxRelay:
                 raise
             except Exception:
                 logger.exception("outbox relay pass failed; retrying")
-            await asyncio.sleep(self._poll_interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), self._poll_interval)

@@ -5,7 +5,6 @@ delivered, without taking from live requests what their grace leaves them
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -101,7 +100,8 @@ async def test_a_starting_relay_delivers_an_orphan_without_waiting_out_the_grace
     bus = InProcessEventBus()
     bus.subscribe((StockRegistered,), "test.recovery", subscriber)
     relay = OutboxRelay(engine, bus, [outbox], SystemClock())
-    task = asyncio.create_task(relay.run())
+    stopping = asyncio.Event()
+    task = asyncio.create_task(relay.run(stopping))
     try:
         async with asyncio.timeout(IMMEDIATE_DELIVERY_GRACE.total_seconds() / 2):
             await arrived.wait()
@@ -110,8 +110,7 @@ async def test_a_starting_relay_delivers_an_orphan_without_waiting_out_the_grace
                     break
                 await asyncio.sleep(0.02)
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        stopping.set()
+        await task
     assert delivered == [orphan]
     assert (await outbox_row(engine)).attempts == 1
