@@ -1,14 +1,12 @@
 """The route class every context's router uses.
 
-A route that needs nothing but its parameters and the caller (no body, no
-dependency other than ``auth.principal``) is answered by a direct handler: it
-resolves the caller, validates the parameters with FastAPI's own validation,
-calls the endpoint and serializes its answer as FastAPI does, without FastAPI's
-general handler around it. On other routes it checks the caller's credential
-itself when a route only demands one (``dependencies=[Depends(auth.principal)]``,
-and no parameter nor ``auth.writer`` takes the principal), before FastAPI solves
-the route's parameters. Either way the dependency stays in the route's
-documentation. It reads JSON bodies with numbers as
+A route that needs nothing but its parameters, the caller and simple
+dependencies (no body; ``auth.principal`` or a page request) is answered by a
+direct handler: it resolves the caller first, validates the parameters with
+FastAPI's own validation, calls the endpoint and serializes its answer as
+FastAPI does, without FastAPI's general handler around it; the dependencies
+stay in the route's documentation. Other routes keep FastAPI's handler, which
+StockbookRoute wraps: it reads JSON bodies with numbers as
 ``Decimal`` (from their text, never via a float), refuses NaN and Infinity,
 and answers 415 when a JSON body arrives under another content type — after
 authentication, like a body that is not valid JSON (see
@@ -22,7 +20,6 @@ import inspect
 import itertools
 import json
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from dataclasses import replace
 from decimal import Decimal
 from typing import Any, cast
 
@@ -96,18 +93,7 @@ class StockbookRoute(APIRoute):
             self.app = request_response(direct)
 
     def get_route_handler(self) -> Handler:
-        documented = self.dependant
-        gated = _credential_gate(documented)
-        gate = gated[0] if gated else None
-        if gated is not None:
-            # FastAPI solves every dependency as a level of its own (parameters of
-            # four kinds looked up, a cache key, a call): 14 µs of a 105 µs by-id
-            # read in process (SQLite), where the check itself takes 2.5 µs.
-            self.dependant = replace(documented, dependencies=gated[1])
-        try:
-            handler = super().get_route_handler()
-        finally:
-            self.dependant = documented
+        handler = super().get_route_handler()
         expects_json = self.body_field is not None and not isinstance(
             self.body_field.field_info, params.Form
         )
@@ -118,8 +104,6 @@ class StockbookRoute(APIRoute):
                 defer_body_problem(
                     request.scope, BodyProblem(415, "Send the body as application/json.")
                 )
-            if gate is not None:
-                await gate(request)
             return await handler(DecimalJsonRequest(request.scope, request.receive))
 
         return decimal_json_handler
@@ -283,27 +267,6 @@ class _Parameters:
             into.update(found)
             errors.extend(failed)
         return len(errors) == found_errors
-
-
-def _credential_gate(dependant: Dependant) -> tuple[BearerPrincipal, list[Dependant]] | None:
-    """The credential check a route demands when nothing else on it takes the
-    principal, with the route's other dependencies; None for any other route.
-
-    Where something does (a parameter, ``auth.writer``), FastAPI resolves the
-    principal once for both: an API key is then looked up once, not twice.
-    """
-    for demand in dependant.dependencies:
-        if demand.name is None and isinstance(demand.call, BearerPrincipal):
-            others = [other for other in dependant.dependencies if other is not demand]
-            if any(_calls(other, demand.call) for other in others):
-                return None
-            return demand.call, others
-    return None
-
-
-def _calls(dependant: Dependant, call: object) -> bool:
-    """Whether ``dependant`` is, or depends on, ``call``."""
-    return dependant.call is call or any(_calls(sub, call) for sub in dependant.dependencies)
 
 
 def serve_routes_of(app: FastAPI, router: APIRouter) -> None:

@@ -1,4 +1,5 @@
-"""StockbookRoute checks a demanded credential itself; serve_routes_of serves routes flat."""
+"""A route checks the caller's credential once, before its parameters, and the
+schema still documents it; serve_routes_of refuses what it cannot serve flat."""
 
 from typing import Annotated
 from uuid import UUID, uuid4
