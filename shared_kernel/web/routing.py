@@ -120,6 +120,7 @@ def _direct_handler(route: APIRoute) -> Handler | None:
     parameter validation and serialization: the same answers, the same errors.
     A simple dependency is the caller (``auth.principal``) or a coroutine
     function of path, query, header and cookie parameters only (a page request).
+    FastAPI's telemetry hooks are not fed here: the app turns its telemetry off.
     """
     dependant = route.dependant
     if (
