@@ -154,7 +154,7 @@ def _direct_handler(route: APIRoute) -> Handler | None:
         values: dict[str, Any] = {}
         errors: list[Any] = []
         solved: dict[Any, Any] = {}
-        for demand, name, demand_parameters in demands:  # in order: the caller comes first
+        for demand, name, demand_parameters in demands:  # the router's caller comes first
             if demand in solved:
                 value = solved[demand]
             elif isinstance(demand, BearerPrincipal):
@@ -235,13 +235,13 @@ class _Parameters:
 
     def __init__(self, dependant: Dependant, in_path: set[str]) -> None:
         path_fields = [(field, get_validation_alias(field)) for field in dependant.path_params]
-        self._own_path = all(alias in in_path for _, alias in path_fields)
-        self._path_fields = path_fields if self._own_path else []
+        own_path = all(alias in in_path for _, alias in path_fields)
+        self._path_fields = path_fields if own_path else []
         self._sources: list[tuple[Any, Callable[[Request], Mapping[str, Any]]]] = [
             (fields, source)
             for fields, source in (
                 (
-                    [] if self._own_path else dependant.path_params,
+                    [] if own_path else dependant.path_params,
                     lambda request: request.path_params,
                 ),
                 (dependant.query_params, lambda request: request.query_params),
@@ -290,7 +290,8 @@ def serve_routes_of(app: FastAPI, router: APIRouter) -> None:
 
 
 _FIXED_WIDTH_CONVERTORS = (StringConvertor, IntegerConvertor, FloatConvertor, UUIDConvertor)
-"""Path parameter types that never span a ``/``."""
+"""Path parameter types that never span a ``/`` (these very classes: a subclass may
+match differently)."""
 
 
 class _Node:
@@ -370,7 +371,7 @@ class RouteIndex:
             for segment in itertools.takewhile(lambda part: "{" not in part, segments):
                 node = node.children.setdefault(segment, _Node())
             fixed = all(
-                isinstance(convertor, _FIXED_WIDTH_CONVERTORS)
+                type(convertor) in _FIXED_WIDTH_CONVERTORS
                 for convertor in route.param_convertors.values()
             )
             count = len(segments) if fixed else None

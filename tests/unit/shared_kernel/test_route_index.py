@@ -7,12 +7,22 @@ from typing import Any, ClassVar
 import httpx
 import pytest
 from fastapi import APIRouter, FastAPI, Request
+from starlette.convertors import StringConvertor, register_url_convertor
 from starlette.routing import Match
 from starlette.types import Scope
 
 from shared_kernel.web.routing import StockbookRoute, serve_routes_of
 
 Endpoint = Callable[[Request], Coroutine[Any, Any, dict[str, Any]]]
+
+
+class Anything(StringConvertor):
+    """A string parameter that spans ``/`` too."""
+
+    regex = ".+"
+
+
+register_url_convertor("test_anything", Anything())
 
 TABLE = [
     ("GET", "/things", "list"),
@@ -23,6 +33,8 @@ TABLE = [
     ("GET", "/things/{thing_id}/parts", "parts"),
     ("GET", "/files/{rest:path}", "file"),
     ("GET", "/files/special/readme", "special"),  # never reached: "file" matches first
+    ("GET", "/notes/{rest:test_anything}", "note"),
+    ("GET", "/notes/a/b", "notes-ab"),  # never reached: "note" matches first
     ("GET", "/{page}", "page"),
     ("GET", "/", "root"),
     ("GET", "/health/live", "live"),
@@ -40,6 +52,7 @@ REQUESTS = [
     ("GET", "/things/"),
     ("GET", "/files/a/b/c.txt"),
     ("GET", "/files/special/readme"),
+    ("GET", "/notes/a/b"),
     ("GET", "/about"),
     ("GET", "/"),
     ("GET", "/health/live"),
