@@ -111,6 +111,6 @@ async def test_a_starting_relay_delivers_an_orphan_without_waiting_out_the_grace
                 await asyncio.sleep(0.02)
     finally:
         stopping.set()
-        await task
+        await asyncio.wait_for(task, timeout=10)  # the pass under way, then it returns
     assert delivered == [orphan]
     assert (await outbox_row(engine)).attempts == 1
