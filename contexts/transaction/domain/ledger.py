@@ -2,8 +2,8 @@
 
 For every (portfolio, stock) the running quantity, in ``executed_at`` order
 with splits applied at the start of their effective dates, never drops below
-zero — at no moment of history. Quantities are exact fractions: a 1-for-3
-split of 100 shares holds 100/3, not a rounded decimal.
+zero — at no moment of history. Quantities are exact: a 1-for-3 split of 100
+shares holds the fraction 100/3, not a rounded decimal.
 """
 
 from __future__ import annotations
@@ -11,9 +11,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from decimal import Decimal
+from decimal import Context, Decimal
 from fractions import Fraction
 from uuid import UUID
+
+_EXACT = Context(prec=1_000)
+"""Sums of quantities (at most 30 digits each) are exact in it."""
+
+Balance = Decimal | Fraction
+"""A running quantity: a decimal until a split makes it a fraction (a decimal's sum
+costs a tenth of a fraction's, and a split is the only step that may not be decimal)."""
+
+
+def _plus(balance: Balance, delta: Decimal) -> Balance:
+    if isinstance(balance, Decimal):
+        return _EXACT.add(balance, delta)
+    return balance + Fraction(delta)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,18 +114,19 @@ def first_new_shortfall(
         (split.starts_at, Fraction(split.numerator, split.denominator))
         for split in sorted(splits, key=lambda split: split.effective_date, reverse=True)
     ]
-    old_balance = new_balance = Fraction(0)
+    old_balance: Balance = Decimal(0)
+    new_balance: Balance = Decimal(0)
     for entry in moments:
         while pending and pending[-1][0] <= entry.executed_at:
             ratio = pending.pop()[1]
-            old_balance, new_balance = old_balance * ratio, new_balance * ratio
+            old_balance, new_balance = Fraction(old_balance) * ratio, Fraction(new_balance) * ratio
         old_delta = old.get(entry.transaction_id)
         if old_delta:  # an entry added by the change was not there before: nothing to add
-            old_balance += Fraction(old_delta)
+            old_balance = _plus(old_balance, old_delta)
         if entry.transaction_id in new:
-            new_balance += Fraction(entry.delta)
+            new_balance = _plus(new_balance, entry.delta)
             if new_balance < 0 and new_balance < old_balance:
-                return Shortfall(entry=entry, balance=new_balance)
+                return Shortfall(entry=entry, balance=Fraction(new_balance))
     return None
 
 
