@@ -61,11 +61,14 @@ def non_negative(value: Decimal, field_name: str) -> Decimal:
 
 def parse_decimal(text: str, field_name: str) -> Decimal:
     """Read a decimal exactly from text (a CSV cell), within the input limits."""
+    cell = text.strip()
     try:
-        value = Decimal(text.strip())
+        value = Decimal(cell)
     except InvalidOperation:
         raise InvalidInput.for_field(field_name, f"{text[:40]!r} is not a number") from None
     finite_decimal(value, field_name)
+    if not value or (len(cell) <= MAX_DECIMAL_PLACES and "e" not in cell.lower()):
+        return value  # zero (whatever its exponent), or too few digits to pass either limit
     _sign, digits, exponent = value.as_tuple()
     assert isinstance(exponent, int)
     significant = list(digits)
@@ -73,7 +76,7 @@ def parse_decimal(text: str, field_name: str) -> Decimal:
         significant.pop()  # trailing zeros after the point do not count ("1.50" is "1.5")
         exponent += 1
     places = max(-exponent, 0)
-    whole_digits = max(len(significant) + exponent, 0) if value else 0
+    whole_digits = max(len(significant) + exponent, 0)
     if places > MAX_DECIMAL_PLACES or whole_digits > MAX_DECIMAL_DIGITS - MAX_DECIMAL_PLACES:
         raise InvalidInput.for_field(
             field_name,

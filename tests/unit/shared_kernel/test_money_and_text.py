@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared_kernel.domain.errors import InvalidInput
@@ -25,6 +26,19 @@ def refusal(text: str) -> str:
     (detail,) = error.value.errors
     assert detail.field == "price"
     return detail.message
+
+
+def digits(most: int) -> st.SearchStrategy[str]:
+    return st.integers(0, most).flatmap(lambda n: st.text("0123456789", min_size=n, max_size=n))
+
+
+number_texts = st.builds(
+    lambda sign, whole, fraction, exponent: f"{sign}{whole or '0'}.{fraction}{exponent}",
+    st.sampled_from(["", "-", "+"]),
+    digits(20),
+    digits(15),
+    st.sampled_from(["", "e3", "E-2", "e+1", "e-14", "E17"]),
+)
 
 
 class TestParseDecimal:
@@ -90,6 +104,19 @@ class TestParseDecimal:
     )
     def test_any_decimal_round_trips_through_its_text(self, value: Decimal) -> None:
         assert parse_decimal(str(value), "x") == value
+
+    @settings(max_examples=1_000)  # the limits' edges are narrow: a 13th place, a 19th digit
+    @given(number_texts)
+    def test_a_number_is_read_exactly_when_its_digits_are_within_the_limits(
+        self, text: str
+    ) -> None:
+        exact = Fraction(Decimal(text))
+        places = next(p for p in range(100) if (exact * 10**p).denominator == 1)
+        whole_digits = len(str(abs(exact.numerator) // exact.denominator).lstrip("0"))
+        if places <= MAX_DECIMAL_PLACES and whole_digits <= MAX_DECIMAL_DIGITS - MAX_DECIMAL_PLACES:
+            assert parse_decimal(text, "x") == Decimal(text)
+        else:
+            assert refusal(text).startswith("must have at most")
 
 
 class TestSigns:
