@@ -22,7 +22,7 @@ from contexts.identity.application.api_keys import ApiKeyService
 from shared_kernel.application.pagination import PageRequest
 from shared_kernel.application.principal import Principal
 from shared_kernel.web.auth import WebAuth
-from shared_kernel.web.pagination import ListPage, encode_cursor, page_request
+from shared_kernel.web.pagination import ListPage, page_request
 from shared_kernel.web.problems import problem_responses
 from shared_kernel.web.routing import StockbookRoute
 from shared_kernel.web.schemas import NoNulText
@@ -97,10 +97,7 @@ def build_identity_router(
         caller: Caller, page: Annotated[PageRequest, Depends(page_request)]
     ) -> ListPage[ApiKeyOut]:
         keys = await api_keys.list_keys(caller.user_id, page)
-        return ListPage[ApiKeyOut](
-            items=[ApiKeyOut.model_validate(key) for key in keys.items],
-            next_cursor=encode_cursor(keys.next_keyset),
-        )
+        return ListPage[ApiKeyOut].of(keys)
 
     @router.delete(
         "/auth/api-keys/{key_id}",

@@ -25,7 +25,7 @@ from shared_kernel.application.principal import Principal
 from shared_kernel.domain.errors import InvalidInput
 from shared_kernel.web.auth import WebAuth
 from shared_kernel.web.etag import etag_for, version_check
-from shared_kernel.web.pagination import ListPage, encode_cursor, page_request
+from shared_kernel.web.pagination import ListPage, page_request
 from shared_kernel.web.problems import problem_responses
 from shared_kernel.web.routing import StockbookRoute
 
@@ -62,10 +62,7 @@ def build_portfolio_router(
         caller: Caller, page: Annotated[PageRequest, Depends(page_request)]
     ) -> ListPage[PortfolioOut]:
         result = await portfolios.list_portfolios(caller.user_id, page)
-        return ListPage[PortfolioOut](
-            items=[PortfolioOut.model_validate(view) for view in result.items],
-            next_cursor=encode_cursor(result.next_keyset),
-        )
+        return ListPage[PortfolioOut].of(result)
 
     @router.get(
         "/portfolios/{portfolio_id}",

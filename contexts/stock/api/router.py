@@ -42,7 +42,7 @@ from shared_kernel.application.pagination import PageRequest
 from shared_kernel.web.auth import WebAuth
 from shared_kernel.web.csv_body import CSV_REQUEST_BODY, csv_body
 from shared_kernel.web.etag import etag_for, version_check
-from shared_kernel.web.pagination import ListPage, encode_cursor, page_request
+from shared_kernel.web.pagination import ListPage, page_request
 from shared_kernel.web.problems import problem_responses
 from shared_kernel.web.routing import StockbookRoute
 from shared_kernel.web.schemas import NoNulText
@@ -107,10 +107,7 @@ def build_stock_router(
         result = await reader.search(
             StockFilter(text=q or None, sector=sector, listed=listed, sort=sort), page
         )
-        return ListPage[StockOut](
-            items=[_stock_out(view) for view in result.items],
-            next_cursor=encode_cursor(result.next_keyset),
-        )
+        return ListPage[StockOut].of(result)
 
     @router.get(
         "/stocks/by-symbol/{symbol}",
