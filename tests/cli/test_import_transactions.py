@@ -23,6 +23,13 @@ BAD_ROWS = "soon,BUY,AAPL,1,1,,\n2025-01-05,BUY,ZZZZ,1,1,,\n2025-01-06,SELL,AAPL
 OWNER = "owner@example.com"
 
 
+@pytest.fixture(autouse=True)
+def _in_a_scratch_directory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The command in this process keeps a development key for PostgreSQL in the working
+    directory: the test's own, not the checkout's."""
+    monkeypatch.chdir(tmp_path)
+
+
 @pytest.fixture
 async def book(client: httpx.AsyncClient) -> dict[str, Any]:
     await create_stock(client, "AAPL")
