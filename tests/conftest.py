@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -80,9 +81,14 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
+TEST_SECRET_KEY = secrets.token_hex(32)
+"""Given, as production must: without it, development keeps a generated key in a file (for
+PostgreSQL in the working directory, which would be the checkout)."""
+
+
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url)
+    return Settings(database_url=database_url, secret_key=TEST_SECRET_KEY)
 
 
 FAST_PASSWORD_HASHER = Argon2PasswordHasher(

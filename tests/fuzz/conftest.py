@@ -27,7 +27,13 @@ from schemathesis.python import asgi
 from bootstrap.app import create_app
 from bootstrap.container import RootContainer
 from bootstrap.settings import Settings
-from tests.conftest import DATABASES, FAST_PASSWORD_HASHER, PASSWORD, _empty_postgres
+from tests.conftest import (
+    DATABASES,
+    FAST_PASSWORD_HASHER,
+    PASSWORD,
+    TEST_SECRET_KEY,
+    _empty_postgres,
+)
 
 
 @dataclass(frozen=True)
@@ -106,7 +112,7 @@ def seeded(
     else:
         database_url = request.getfixturevalue("postgres_url")
         asyncio.run(_empty_postgres(database_url))
-    settings = Settings(database_url=database_url)
+    settings = Settings(database_url=database_url, secret_key=TEST_SECRET_KEY)
     container = RootContainer(settings=settings)
     container.identity.password_hasher.override(providers.Object(FAST_PASSWORD_HASHER))
     app = create_app(settings, container)

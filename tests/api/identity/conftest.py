@@ -15,7 +15,7 @@ from bootstrap.app import create_app
 from bootstrap.container import RootContainer
 from bootstrap.settings import Settings
 from tests.api.identity.identity_api import client_of, create_key
-from tests.conftest import FAST_PASSWORD_HASHER
+from tests.conftest import FAST_PASSWORD_HASHER, TEST_SECRET_KEY
 
 MakeApp = Callable[..., Awaitable[FastAPI]]
 """``await make_app(allow_registration=False)``: another app on the same database."""
@@ -26,7 +26,9 @@ async def make_app(database_url: str) -> AsyncIterator[MakeApp]:
     async with contextlib.AsyncExitStack() as stack:
 
         async def make(**values: Any) -> FastAPI:
-            settings = Settings(database_url=database_url, **values)
+            settings = Settings(
+                database_url=database_url, **{"secret_key": TEST_SECRET_KEY, **values}
+            )
             container = RootContainer(settings=settings)
             container.identity.password_hasher.override(providers.Object(FAST_PASSWORD_HASHER))
             app = create_app(settings, container)

@@ -31,7 +31,7 @@ from tests.api.transaction.book_api import (
     record,
     trade,
 )
-from tests.conftest import FAST_PASSWORD_HASHER, http_client, register_and_log_in
+from tests.conftest import FAST_PASSWORD_HASHER, TEST_SECRET_KEY, http_client, register_and_log_in
 from tests.unit.transaction.ledger_oracle import oracle_balances
 
 START = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
@@ -64,7 +64,7 @@ class Model:
 
 
 async def _scenario(url: str, ops: list[Operation]) -> None:
-    settings_ = Settings(database_url=url)
+    settings_ = Settings(database_url=url, secret_key=TEST_SECRET_KEY)
     container = RootContainer(settings=settings_)
     container.identity.password_hasher.override(providers.Object(FAST_PASSWORD_HASHER))
     app = create_app(settings_, container)
