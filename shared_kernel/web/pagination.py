@@ -29,7 +29,8 @@ class ListPage(BaseModel, Generic[ItemT]):
     @classmethod
     def of(cls, page: Page[Any]) -> Self:
         """The page, its items read from their attributes: one validation of the whole
-        body rather than one per item (a 50-item page: 300 -> 250 us here)."""
+        body rather than one per item (a 50-item page: 300 -> 250 us here). Every list
+        endpoint builds its body with it."""
         return cls.model_validate(
             {"items": page.items, "next_cursor": encode_cursor(page.next_keyset)}
         )

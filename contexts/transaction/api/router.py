@@ -24,12 +24,12 @@ from contexts.transaction.application.book import BookService, ImportResult
 from contexts.transaction.application.idempotency import IdempotentRequest
 from contexts.transaction.application.ports import StoredResponse, TransactionFilter
 from contexts.transaction.domain.transaction import Transaction, TransactionInput, TransactionType
-from shared_kernel.application.pagination import PageRequest
+from shared_kernel.application.pagination import Page, PageRequest
 from shared_kernel.application.principal import Principal
 from shared_kernel.domain.errors import InvalidInput
 from shared_kernel.web.auth import WebAuth
 from shared_kernel.web.csv_body import CSV_MEDIA_TYPE, CSV_REQUEST_BODY, csv_body
-from shared_kernel.web.pagination import ListPage, encode_cursor, page_request
+from shared_kernel.web.pagination import ListPage, page_request
 from shared_kernel.web.problems import problem_responses
 from shared_kernel.web.routing import StockbookRoute
 
@@ -155,9 +155,8 @@ def build_transaction_router(book: BookService, auth: WebAuth) -> APIRouter:
             ),
             page,
         )
-        return ListPage[TransactionOut](
-            items=[_transaction_out(t) for t in result.items],
-            next_cursor=encode_cursor(result.next_keyset),
+        return ListPage[TransactionOut].of(
+            Page(items=[_transaction_out(t) for t in result.items], next_keyset=result.next_keyset)
         )
 
     @router.get(
