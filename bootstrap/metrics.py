@@ -13,6 +13,11 @@ from prometheus_client import (
 )
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+_HTTP_METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}
+)
+"""RFC 9110's methods and PATCH: the method label of every other one is ``other``."""
+
 
 class Metrics:
     def __init__(self) -> None:
@@ -38,7 +43,13 @@ class Metrics:
         self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     def record_request(self, method: str, route: str, status: int, seconds: float) -> None:
-        """Count a request and observe its latency; each label set is looked up once."""
+        """Count a request and observe its latency; each label set is looked up once.
+
+        The client chooses the method: one outside ``_HTTP_METHODS`` is labelled
+        ``other``, so that made-up methods cannot add series without end.
+        """
+        if method not in _HTTP_METHODS:
+            method = "other"
         key = (method, route, status)
         series = self._series.get(key)
         if series is None:

@@ -60,6 +60,21 @@ async def test_metrics_count_requests_by_route_template_and_status(
     assert re.search(r"^stockbook_outbox_backlog 0\.0$", text, re.MULTILINE)
 
 
+async def test_a_made_up_method_is_counted_as_other(
+    anonymous_client: httpx.AsyncClient, client: httpx.AsyncClient
+) -> None:
+    """A client picks the method: each made-up one would otherwise be a new series
+    (a counter and a histogram) kept for the life of the process."""
+    for method in ("BREW", "WHEN"):
+        response = await client.request(method, STOCKS)
+        assert response.status_code == 405, method
+    text = (await anonymous_client.get("/metrics")).text
+    other = r'stockbook_http_requests_total\{method="other",[^}]*status="405"\} 2\.0'
+    assert re.search(other, text)
+    assert "BREW" not in text
+    assert "WHEN" not in text
+
+
 def operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
     return [
         (method.upper(), path, operation)
