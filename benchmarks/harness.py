@@ -637,7 +637,10 @@ class _Runner:
         )
 
     def _holdings_scaling(self) -> None:
-        """The large book's holdings beside the small book's, measured back to back."""
+        """The large book's holdings beside the small book's, in the order small, large,
+        large, small: a drift of the machine during the four runs (the first after a
+        large import is often the slowest) weighs on both books alike. Each book's
+        latency is the mean of its two runs' p50."""
         holdings = self.options.holdings
         check = self._get(f"{API}/portfolios/{self.data.large_portfolio}/holdings")
         if check.status_code == 200 and len(check.json()["holdings"]) != holdings:
@@ -645,34 +648,41 @@ class _Runner:
                 f"note: the large book shows {len(check.json()['holdings'])} holdings, "
                 f"not {holdings}"
             )
-        small = self._measure(
-            "GET holdings (small book, again)",
-            f"{self.app.base_url}{API}/portfolios/{self.data.small_portfolio}/holdings",
+        books = {
+            "small": f"{self.app.base_url}{API}/portfolios/{self.data.small_portfolio}/holdings",
+            "large": f"{self.app.base_url}{API}/portfolios/{self.data.large_portfolio}/holdings",
+        }
+        names = {"small": "small book, again", "large": "large book"}
+        runs: dict[str, list[LoadResult]] = {"small": [], "large": []}
+        for book in ("small", "large", "large", "small"):
+            run = len(runs[book]) + 1
+            runs[book].append(self._measure(f"GET holdings ({names[book]}, {run}/2)", books[book]))
+        small_ms, large_ms = (statistics.mean(r.p50_ms for r in runs[book]) for book in runs)
+        ratio = large_ms / small_ms if small_ms else float("inf")
+        self.read_results[f"GET holdings ({self.data.large_rows:,} txns)"] = max(
+            runs["large"], key=lambda result: result.tail_ratio
         )
-        large = self._measure(
-            "GET holdings (large book)",
-            f"{self.app.base_url}{API}/portfolios/{self.data.large_portfolio}/holdings",
-        )
-        ratio = large.p50_ms / small.p50_ms if small.p50_ms else float("inf")
-        self.read_results[f"GET holdings ({self.data.large_rows:,} txns)"] = large
-        self._row(
-            f"GET holdings: {holdings} holdings, {self.options.small_transactions:,} txns (again)",
-            small,
-            "reference for the large book",
-        )
-        self._row(
-            f"GET holdings: {holdings} holdings, {self.data.large_rows:,} txns",
-            large,
-            f"p50 {ratio:.2f}x the small book's",
-        )
-        measured = f"p50 {large.p50_ms:.1f} ms vs {small.p50_ms:.1f} ms = {ratio:.2f}x" + (
-            f", {large.failures:,} failed requests" if large.failures else ""
+        for book, transactions in (
+            ("small", self.options.small_transactions),
+            ("large", self.data.large_rows),
+        ):
+            for run, result in enumerate(runs[book], 1):
+                self._row(
+                    f"GET holdings: {holdings} holdings, {transactions:,} txns ({run}/2)",
+                    result,
+                    "reference for the large book"
+                    if book == "small"
+                    else f"mean p50 {ratio:.2f}x the small book's",
+                )
+        failures = sum(result.failures for result in runs["large"])
+        measured = f"mean p50 {large_ms:.1f} ms vs {small_ms:.1f} ms = {ratio:.2f}x" + (
+            f", {failures:,} failed requests" if failures else ""
         )
         self._target(
             f"holdings latency, {self.data.large_rows:,} vs "
             f"{self.options.small_transactions:,} txns <= 1.2x",
             measured,
-            ratio <= 1.2 and not large.failures,
+            ratio <= 1.2 and not failures,
         )
 
     def soak(self) -> None:
