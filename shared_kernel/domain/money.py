@@ -59,14 +59,29 @@ def non_negative(value: Decimal, field_name: str) -> Decimal:
     return value
 
 
-def parse_decimal(text: str, field_name: str) -> Decimal:
-    """Read a decimal exactly from text (a CSV cell), within the input limits."""
+def is_plain_number_text(text: str) -> bool:
+    """Whether ``text`` may be read as a number: Python's ``Decimal`` also reads
+    underscores between digits (``1_000``) and the digits of every script
+    (``١٢``, ``１２``); money is only read as written in plain ASCII."""
+    return text.isascii() and "_" not in text
+
+
+def decimal_from_text(text: str, field_name: str) -> Decimal:
+    """A finite decimal read exactly from text (blanks around it ignored)."""
     cell = text.strip()
     try:
+        if not is_plain_number_text(cell):
+            raise InvalidOperation
         value = Decimal(cell)
     except InvalidOperation:
         raise InvalidInput.for_field(field_name, f"{text[:40]!r} is not a number") from None
-    finite_decimal(value, field_name)
+    return finite_decimal(value, field_name)
+
+
+def parse_decimal(text: str, field_name: str) -> Decimal:
+    """Read a decimal exactly from text (a CSV cell), within the input limits."""
+    value = decimal_from_text(text, field_name)
+    cell = text.strip()
     if not value or (len(cell) <= MAX_DECIMAL_PLACES and "e" not in cell.lower()):
         return value  # zero (whatever its exponent), or too few digits to pass either limit
     _sign, digits, exponent = value.as_tuple()

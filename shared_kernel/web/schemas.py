@@ -5,10 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 from pydantic_core import PydanticCustomError
 
-from shared_kernel.domain.money import MAX_DECIMAL_DIGITS, MAX_DECIMAL_PLACES
+from shared_kernel.domain.money import (
+    MAX_DECIMAL_DIGITS,
+    MAX_DECIMAL_PLACES,
+    is_plain_number_text,
+)
 
 
 class RequestBody(BaseModel):
@@ -21,8 +25,15 @@ class ResponseBody(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+def _plain_number_text(value: object) -> object:
+    if isinstance(value, str) and not is_plain_number_text(value):
+        raise PydanticCustomError("decimal_parsing", "Input should be a valid decimal")
+    return value
+
+
 DecimalInput = Annotated[
     Decimal,
+    BeforeValidator(_plain_number_text),
     Field(
         allow_inf_nan=False,
         max_digits=MAX_DECIMAL_DIGITS,

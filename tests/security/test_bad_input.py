@@ -110,6 +110,8 @@ HOSTILE_NUMBERS = [
     A_THOUSAND_DIGITS,
     "-" + A_THOUSAND_DIGITS,
 ]
+NUMBERS_NOT_IN_PLAIN_DIGITS = ["1_000", "\u0661\u0662", "\uff11\uff12"]
+"""Numbers to Python (underscores, Arabic-Indic and full-width digits), not to this API."""
 HOSTILE_DATES = ["0000-01-01", "10000-01-01", "2025-13-01", "2025-02-30"]
 HOSTILE_TIMESTAMPS = [
     "9999-12-31T23:59:60Z",
@@ -282,11 +284,20 @@ def cases() -> Iterator[Case]:
                 "VALIDATION_ERROR",
                 _raw_json(token),
             )
-    for number in HOSTILE_NUMBERS:
+        for number in NUMBERS_NOT_IN_PLAIN_DIGITS:
+            yield Case(
+                f"string-{number.encode('unicode_escape').decode()}-{kind}.{name}",
+                "POST",
+                path,
+                422,
+                "VALIDATION_ERROR",
+                _json({**body, name: number}),
+            )
+    for number in [*HOSTILE_NUMBERS, *NUMBERS_NOT_IN_PLAIN_DIGITS]:
         for column in ["close", "open"]:
             prices = {"prices": [{"date": "2025-01-03", "close": "1", column: number}]}
             yield Case(
-                f"price-{number[:12]}-{column}",
+                f"price-{number[:12].encode('unicode_escape').decode()}-{column}",
                 "PUT",
                 creates["prices"][0],
                 422,

@@ -13,12 +13,12 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from contexts.transaction.domain.transaction import Transaction, TransactionInput
 from shared_kernel.application.csv_table import read_csv
 from shared_kernel.domain.errors import DomainError, ErrorDetail, InvalidInput
-from shared_kernel.domain.money import finite_decimal, parse_decimal
+from shared_kernel.domain.money import decimal_from_text, parse_decimal
 
 TRANSACTION_CSV_COLUMNS = (
     "executed_at",
@@ -63,11 +63,7 @@ def _stated_amount(text: str) -> Decimal:
     """The ``amount`` cell of a BUY or SELL, read without the input limits: it is only
     compared with quantity × price, whose exact product (as exported) may have twice
     the digits an input may have."""
-    try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        raise InvalidInput.for_field("amount", f"{text[:40]!r} is not a number") from None
-    return finite_decimal(value, "amount")
+    return decimal_from_text(text, "amount")
 
 
 def _row(line: int, cells: dict[str, str]) -> ParsedRow:

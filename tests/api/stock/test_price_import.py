@@ -147,6 +147,13 @@ REJECTED_FILES: list[tuple[bytes, list[dict[str, Any]]]] = [
         b"symbol,date,close\nAAPL,2999-01-01,1\n",
         [{"line": 2, "field": "date", "message": "is in the future"}],
     ),
+    (
+        "symbol,date,close\nAAPL,2025-01-02,1_0\nAAPL,2025-01-03,\uff11\n".encode(),
+        [
+            {"line": 2, "field": "close", "message": "'1_0' is not a number"},
+            {"line": 3, "field": "close", "message": "'\uff11' is not a number"},
+        ],
+    ),
 ]
 
 

@@ -94,6 +94,12 @@ class TestParseDecimal:
     def test_text_that_is_no_number_is_refused(self, text: str) -> None:
         assert refusal(text).endswith("is not a number")
 
+    @pytest.mark.parametrize("text", ["1_000", "1_0.5", "\u0661\u0662", "\uff11\uff12", "1\u00b2"])
+    def test_only_plain_ascii_digits_make_a_number(self, text: str) -> None:
+        """Python reads these as numbers (PEP 515 underscores, any script's digits):
+        money is only read as written in plain digits."""
+        assert refusal(text).endswith("is not a number")
+
     def test_the_message_quotes_at_most_40_characters(self) -> None:
         assert refusal("x" * 100) == f"{'x' * 40!r} is not a number"
 
