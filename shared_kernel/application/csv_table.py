@@ -28,7 +28,7 @@ def read_csv(
     """Decode ``content`` (UTF-8, optional BOM) and yield its data rows.
 
     The header must name every required column, may name optional ones, and
-    nothing else; a bad header or bad UTF-8 rejects the whole file.
+    nothing else; a bad header, bad UTF-8 or bad quoting rejects the whole file.
     """
     try:
         text = content.decode("utf-8-sig")
@@ -37,13 +37,15 @@ def read_csv(
         raise ImportRejected(
             [ErrorDetail(line=line, message="the file is not valid UTF-8")]
         ) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # Strict: a quoted cell left open at the end of the file, or text after a closing
+    # quote, is an error of the file, not a cell to guess the rest of.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = [name.strip().lower() for name in next(reader)]
     except StopIteration:
         raise ImportRejected([ErrorDetail(line=HEADER_LINE, message="the file is empty")]) from None
     except csv.Error as error:
-        raise ImportRejected([ErrorDetail(line=HEADER_LINE, message=str(error))]) from None
+        raise ImportRejected([_not_csv(HEADER_LINE, error)]) from None
     _check_header(header, required, optional)
     while True:
         line = reader.line_num + 1  # where the row starts (a quoted cell may span lines)
@@ -52,7 +54,7 @@ def read_csv(
         except StopIteration:
             return
         except csv.Error as error:
-            raise ImportRejected([ErrorDetail(line=line, message=str(error))]) from None
+            raise ImportRejected([_not_csv(line, error)]) from None
         if not any(cell.strip() for cell in cells):
             continue
         if len(cells) > len(header):
@@ -62,6 +64,10 @@ def read_csv(
             line,
             {name: cell.strip() for name, cell in zip(header, cells, strict=False) if cell.strip()},
         )
+
+
+def _not_csv(line: int, error: csv.Error) -> ErrorDetail:
+    return ErrorDetail(line=line, message=f"not valid CSV: {error}")
 
 
 def _check_header(header: list[str], required: frozenset[str], optional: frozenset[str]) -> None:

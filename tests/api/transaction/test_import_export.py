@@ -236,7 +236,9 @@ async def test_files_that_are_not_csv_or_not_utf8_or_malformed_are_refused(
         (b"executed_at,symbol\n2025-01-02,AAPL\n", 1),  # type column missing
         (b"executed_at,type,colour\n2025-01-02,DEPOSIT,red\n", 1),  # unknown column
         (b"executed_at,type,type\n2025-01-02,DEPOSIT,DEPOSIT\n", 1),  # duplicate column
-        (b'executed_at,type,notes\n2025-01-02,DEPOSIT,"unterminated\n', 2),
+        # Rows that would be valid but for their quoting (no closing quote; text after it):
+        (b'executed_at,type,amount,notes\n2025-01-02,DEPOSIT,1,"unterminated\n', 2),
+        (b'executed_at,type,amount,notes\n2025-01-02,DEPOSIT,1,x\n2025-01-02,DEPOSIT,"1"0\n', 3),
         (b"\x00\x01\x02", 1),
     ):
         response = await post_csv(client, url, content)

@@ -103,7 +103,21 @@ def test_a_row_the_csv_reader_cannot_read_rejects_the_file_with_its_line() -> No
     content = b"symbol,date,close\nAAPL,2025-01-02,1\n" + huge_cell + b",2025-01-02,1\n"
     ((line, field, message),) = rejection(content)
     assert (line, field) == (3, None)
+    assert message.startswith("not valid CSV: ")
     assert "field larger than field limit" in message
+
+
+@pytest.mark.parametrize(
+    ("content", "line"),
+    [
+        (b'symbol,date,close\nAAPL,2025-01-02,"1\n', 2),  # the quote is never closed
+        (b'symbol,date,close\nAAPL,2025-01-02,1\nAAPL,2025-01-03,"1"0\n', 3),  # text after it
+    ],
+)
+def test_bad_quoting_rejects_the_file_rather_than_guess_the_cell(content: bytes, line: int) -> None:
+    ((found_line, field, message),) = rejection(content)
+    assert (found_line, field) == (line, None)
+    assert message.startswith("not valid CSV: ")
 
 
 def test_the_rejection_detail_names_the_lines() -> None:
