@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 from shared_kernel.domain.errors import InvalidInput
 
@@ -30,6 +30,11 @@ MAX_DECIMAL_DIGITS = 30
 rule for JSON bodies, checked by pydantic, and CSV cells, by ``parse_decimal``)."""
 MAX_DECIMAL_PLACES = 12
 """Most digits after the decimal point an input may have."""
+
+EXACT = Context(prec=1_000, rounding=ROUND_HALF_EVEN)
+"""For arithmetic that must not round: sums and products of inputs (at most
+``MAX_DECIMAL_DIGITS`` digits each), and sums of such, stay far within its
+1,000 digits. One context for every such sum and product in the contexts."""
 
 
 def currency_code(value: str, field_name: str = "currency") -> str:

@@ -58,7 +58,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from itertools import repeat
 from operator import attrgetter, sub
@@ -76,13 +76,12 @@ from contexts.portfolio.domain.position import (
     replay_order,
 )
 from contexts.stock.contracts import CloseSeries
+from shared_kernel.domain.money import EXACT
 
 RETURN_PLACES = 10
 """Decimal places of every return in a report."""
 DAYS_PER_YEAR = 365
 
-_EXACT = Context(prec=1_000, rounding=ROUND_HALF_EVEN)
-"""Sums of input decimals (at most 30 digits each) never round in this context."""
 _ZERO = Decimal(0)
 _NO_DAY = np.iinfo(np.int64).max
 
@@ -163,7 +162,7 @@ def measure_performance(
     if end < start:
         raise ValueError(f"the period ends ({end}) before it starts ({start})")
     day_count = (end - start).days + 1
-    with localcontext(_EXACT):
+    with localcontext(EXACT):
         flows = _DailyFlows()
         values = np.zeros(day_count)
         start_value = end_value = Fraction(0)

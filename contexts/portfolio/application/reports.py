@@ -20,8 +20,8 @@ from contexts.portfolio.domain.position import CostBasisMethod
 from contexts.stock.contracts import StockCatalog, StockQuote
 from shared_kernel.application.clock import Clock
 from shared_kernel.domain.errors import InvalidInput
+from shared_kernel.domain.money import EXACT
 
-_EXACT = Context(prec=1_000, rounding=ROUND_HALF_EVEN)
 _RATIO = Context(prec=34, rounding=ROUND_HALF_EVEN)
 _ZERO = Decimal(0)
 EARLIEST = date(1900, 1, 1)
@@ -133,7 +133,7 @@ class PortfolioReports:
             if (include_closed or f.quantity != 0) and (quote := quotes.get(f.stock_id)) is not None
         ]
         market_values = {
-            f.stock_id: _EXACT.multiply(f.quantity, quote.latest.close)
+            f.stock_id: EXACT.multiply(f.quantity, quote.latest.close)
             for f, quote in shown
             if quote.latest is not None
         }
@@ -170,7 +170,7 @@ class PortfolioReports:
     ) -> HoldingLine:
         cost = figures.cost_basis(method)
         close, info = quote.latest, quote.info
-        unrealized = _EXACT.subtract(market_value, cost) if market_value is not None else None
+        unrealized = EXACT.subtract(market_value, cost) if market_value is not None else None
         return HoldingLine(
             stock_id=figures.stock_id,
             symbol=info.symbol,

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
+from decimal import Decimal, localcontext
 from enum import StrEnum
 
-_EXACT = Context(prec=1_000, rounding=ROUND_HALF_EVEN)
-"""Sums of input decimals (at most 30 digits each) never round in this context."""
+from shared_kernel.domain.money import EXACT
 
 
 class CashKind(StrEnum):
@@ -52,7 +51,7 @@ class CashEntry:
         DIVIDEND's or INTEREST's ``fee``, do not count: the formula has no term
         for them.
         """
-        with localcontext(_EXACT):
+        with localcontext(EXACT):
             match self.kind:
                 case CashKind.BUY:
                     return -(self.amount + self.fee + self.tax)
@@ -73,5 +72,5 @@ def cash_balance(entries: Iterable[CashEntry]) -> Decimal:
     − Σ BUY (amount + fee + tax) + Σ SELL (amount − fee − tax)
     + Σ DIVIDEND/INTEREST (amount − tax) − Σ FEE amount, exactly.
     """
-    with localcontext(_EXACT):
+    with localcontext(EXACT):
         return sum((entry.cash_effect for entry in entries), Decimal(0))

@@ -21,12 +21,12 @@ from enum import StrEnum
 from fractions import Fraction
 from uuid import UUID
 
+from shared_kernel.domain.money import EXACT
+
 SIGNIFICANT_DIGITS = 34
 """Significant digits kept when a value has no finite decimal expansion."""
 
 _CONVERSION = Context(prec=SIGNIFICANT_DIGITS, rounding=ROUND_HALF_EVEN)
-_EXACT = Context(prec=1_000, rounding=ROUND_HALF_EVEN)
-"""For sums and products of input decimals (at most 30 digits each): never rounds them."""
 
 
 class EntryKind(StrEnum):
@@ -172,11 +172,11 @@ class PositionState:
 
     def market_value(self, price: Decimal) -> Decimal:
         """quantity × price, exact."""
-        return _EXACT.multiply(self.quantity, price)
+        return EXACT.multiply(self.quantity, price)
 
     def unrealized_gain(self, method: CostBasisMethod, price: Decimal) -> Decimal:
         """quantity × price − cost basis, exact."""
-        return _EXACT.subtract(self.market_value(price), self.cost_basis(method))
+        return EXACT.subtract(self.market_value(price), self.cost_basis(method))
 
 
 def fraction_to_decimal(value: Fraction) -> Decimal:
@@ -216,7 +216,7 @@ class _Replay:
 
     Quantities and costs are fractions (a split or a partial sale divides them).
     Dividends, fees and taxes are only ever summed, and a sum of decimals is a
-    decimal: those are added as decimals in ``_EXACT``, which never rounds them,
+    decimal: those are added as decimals in ``EXACT``, which never rounds them,
     and a buy's cost and a sale's proceeds are summed so before they become
     fractions (a fraction's arithmetic costs about ten times a decimal's).
     """
@@ -238,20 +238,20 @@ class _Replay:
 
     def apply(self, entry: PositionEntry) -> None:
         fee, tax = entry.fee, entry.tax
-        self.fees = _EXACT.add(self.fees, fee)
-        self.taxes = _EXACT.add(self.taxes, tax)
+        self.fees = EXACT.add(self.fees, fee)
+        self.taxes = EXACT.add(self.taxes, tax)
         if entry.kind is EntryKind.BUY:
             assert entry.quantity is not None
-            cost = _EXACT.add(_EXACT.add(entry.amount, fee), tax)
+            cost = EXACT.add(EXACT.add(entry.amount, fee), tax)
             self.buy(entry.executed_at, Fraction(entry.quantity), Fraction(cost))
         elif entry.kind is EntryKind.SELL:
             assert entry.quantity is not None
-            proceeds = _EXACT.subtract(_EXACT.subtract(entry.amount, fee), tax)
+            proceeds = EXACT.subtract(EXACT.subtract(entry.amount, fee), tax)
             self.sell(Fraction(entry.quantity), Fraction(proceeds))
         elif entry.kind is EntryKind.DIVIDEND:
-            self.dividends = _EXACT.add(self.dividends, entry.amount)
+            self.dividends = EXACT.add(self.dividends, entry.amount)
         else:
-            self.fees = _EXACT.add(self.fees, entry.amount)
+            self.fees = EXACT.add(self.fees, entry.amount)
 
     def buy(self, acquired_at: datetime, quantity: Fraction, cost: Fraction) -> None:
         if self.quantity < 0:

@@ -11,12 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from decimal import Context, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from uuid import UUID
 
-_EXACT = Context(prec=1_000)
-"""Sums of quantities (at most 30 digits each) are exact in it."""
+from shared_kernel.domain.money import EXACT
 
 Balance = Decimal | Fraction
 """A running quantity: a decimal until a split makes it a fraction (a decimal's sum
@@ -25,7 +24,7 @@ costs a tenth of a fraction's, and a split is the only step that may not be deci
 
 def _plus(balance: Balance, delta: Decimal) -> Balance:
     if isinstance(balance, Decimal):
-        return _EXACT.add(balance, delta)
+        return EXACT.add(balance, delta)
     return balance + Fraction(delta)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from decimal import Context, Decimal
+from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
@@ -12,7 +12,7 @@ from contexts.transaction.contracts import TransactionData
 from contexts.transaction.domain.errors import CurrencyMismatch, StockDelisted
 from shared_kernel.domain.errors import InvalidInput
 from shared_kernel.domain.ids import new_id
-from shared_kernel.domain.money import non_negative, positive
+from shared_kernel.domain.money import EXACT, non_negative, positive
 from shared_kernel.domain.text import optional_text
 
 NOTES_MAX = 1000
@@ -20,9 +20,6 @@ EXTERNAL_ID_MAX = 100
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 CLOCK_SKEW = timedelta(minutes=1)
 """How far ahead of the server's clock ``executed_at`` may be (the caller's clock may run fast)."""
-
-_EXACT = Context(prec=100)
-"""Wide enough that quantity × price of two 30-digit inputs is exact."""
 
 
 class TransactionType(StrEnum):
@@ -182,7 +179,7 @@ def record_transaction(
             )
         positive(request.quantity, "quantity")
         non_negative(request.price, "price")
-        amount = _EXACT.multiply(request.quantity, request.price)
+        amount = EXACT.multiply(request.quantity, request.price)
     else:
         for name in ("quantity", "price"):
             if getattr(request, name) is not None:
