@@ -38,7 +38,10 @@ DecimalInput = Annotated[
         allow_inf_nan=False,
         max_digits=MAX_DECIMAL_DIGITS,
         decimal_places=MAX_DECIMAL_PLACES,
-        description="A decimal, as a string (preferred) or a JSON number read from its text.",
+        description=(
+            "A decimal, as a string in plain ASCII notation (preferred) "
+            "or a JSON number read from its text."
+        ),
         examples=["150.25"],
     ),
 ]
