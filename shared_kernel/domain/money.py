@@ -34,7 +34,8 @@ MAX_DECIMAL_PLACES = 12
 EXACT = Context(prec=1_000, rounding=ROUND_HALF_EVEN)
 """For arithmetic that must not round: sums and products of inputs (at most
 ``MAX_DECIMAL_DIGITS`` digits each), and sums of such, stay far within its
-1,000 digits. One context for every such sum and product in the contexts."""
+1,000 digits. Every module that sums or multiplies amounts or quantities
+exactly does so in this one context."""
 
 
 def currency_code(value: str, field_name: str = "currency") -> str:
@@ -75,11 +76,11 @@ def decimal_from_text(text: str, field_name: str) -> Decimal:
     """A finite decimal read exactly from text (blanks around it ignored)."""
     cell = text.strip()
     try:
-        if not is_plain_number_text(cell):
-            raise InvalidOperation
-        value = Decimal(cell)
+        value = Decimal(cell) if is_plain_number_text(cell) else None
     except InvalidOperation:
-        raise InvalidInput.for_field(field_name, f"{text[:40]!r} is not a number") from None
+        value = None
+    if value is None:
+        raise InvalidInput.for_field(field_name, f"{text[:40]!r} is not a number")
     return finite_decimal(value, field_name)
 
 
