@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from http import HTTPMethod
 
 from prometheus_client import (
     CollectorRegistry,
@@ -13,9 +14,7 @@ from prometheus_client import (
 )
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-_HTTP_METHODS = frozenset(
-    {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}
-)
+_HTTP_METHODS = frozenset(method.value for method in HTTPMethod)
 """RFC 9110's methods and PATCH: the method label of every other one is ``other``."""
 
 
