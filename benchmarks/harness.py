@@ -657,7 +657,8 @@ class _Runner:
         for book in ("small", "large", "large", "small"):
             run = len(runs[book]) + 1
             runs[book].append(self._measure(f"GET holdings ({names[book]}, {run}/2)", books[book]))
-        small_ms, large_ms = (statistics.mean(r.p50_ms for r in runs[book]) for book in runs)
+        small_ms = statistics.mean(result.p50_ms for result in runs["small"])
+        large_ms = statistics.mean(result.p50_ms for result in runs["large"])
         ratio = large_ms / small_ms if small_ms else float("inf")
         self.read_results[f"GET holdings ({self.data.large_rows:,} txns)"] = max(
             runs["large"], key=lambda result: result.tail_ratio
