@@ -18,6 +18,7 @@ from shared_kernel.application.pagination import (
     PageRequest,
 )
 from shared_kernel.domain.errors import InvalidInput
+from shared_kernel.web.schemas import WholeNumberInput
 
 ItemT = TypeVar("ItemT")
 
@@ -56,7 +57,7 @@ def decode_cursor(cursor: str) -> Keyset:
 
 async def page_request(
     limit: Annotated[
-        int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size (1–500).")
+        WholeNumberInput, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size (1–500).")
     ] = DEFAULT_PAGE_SIZE,
     cursor: Annotated[
         str | None,

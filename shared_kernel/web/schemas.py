@@ -25,15 +25,29 @@ class ResponseBody(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
-def _plain_number_text(value: object) -> object:
-    if isinstance(value, str) and not is_plain_number_text(value):
-        raise PydanticCustomError("decimal_parsing", "Input should be a valid decimal")
-    return value
+def _only_plain_number_text(error_type: str, message: str) -> BeforeValidator:
+    """Refuse a number sent as text that only Python reads as one (``1_0``, ``١٢``),
+    with pydantic's own error for a string that is no number of the type."""
 
+    def check(value: object) -> object:
+        if isinstance(value, str) and not is_plain_number_text(value):
+            raise PydanticCustomError(error_type, message)
+        return value
+
+    return BeforeValidator(check)
+
+
+WholeNumberInput = Annotated[
+    int,
+    _only_plain_number_text(
+        "int_parsing", "Input should be a valid integer, unable to parse string as an integer"
+    ),
+]
+"""An integer of a request (body or query), read from text only in plain ASCII digits."""
 
 DecimalInput = Annotated[
     Decimal,
-    BeforeValidator(_plain_number_text),
+    _only_plain_number_text("decimal_parsing", "Input should be a valid decimal"),
     Field(
         allow_inf_nan=False,
         max_digits=MAX_DECIMAL_DIGITS,

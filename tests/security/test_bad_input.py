@@ -110,7 +110,7 @@ HOSTILE_NUMBERS = [
     A_THOUSAND_DIGITS,
     "-" + A_THOUSAND_DIGITS,
 ]
-NUMBERS_NOT_IN_PLAIN_DIGITS = ["1_000", "\u0661\u0662", "\uff11\uff12"]
+NUMBERS_NOT_IN_PLAIN_DIGITS = ["1_0", "\u0661\u0662", "\uff11\uff12"]
 """Numbers to Python (underscores, Arabic-Indic and full-width digits), not to this API."""
 HOSTILE_DATES = ["0000-01-01", "10000-01-01", "2025-13-01", "2025-02-30"]
 HOSTILE_TIMESTAMPS = [
@@ -304,6 +304,27 @@ def cases() -> Iterator[Case]:
                 "VALIDATION_ERROR",
                 _json(prices),
             )
+    whole_number_targets = [
+        (creates["split"], "numerator"),
+        (creates["split"], "denominator"),
+        ((creates["prices"][0], {"prices": [{"date": "2025-01-03", "close": "1"}]}), "volume"),
+    ]
+    for (path, body), name in whole_number_targets:
+        for number in NUMBERS_NOT_IN_PLAIN_DIGITS:
+            value = {name: number}
+            sent = (
+                {**body, **value}
+                if name != "volume"
+                else {"prices": [{**body["prices"][0], **value}]}
+            )
+            yield Case(
+                f"whole-number-{number.encode('unicode_escape').decode()}-{name}",
+                _method("prices") if name == "volume" else "POST",
+                path,
+                422,
+                "VALIDATION_ERROR",
+                _json(sent),
+            )
     yield Case(
         "split-1000-digits",
         "POST",
@@ -376,7 +397,7 @@ def cases() -> Iterator[Case]:
         )
     # Paging: huge, zero or negative limits and garbage cursors.
     for path in LIST_PATHS:
-        for limit in ["0", "-1", "501", "1" + "0" * 40, "1e3", "NaN"]:
+        for limit in ["0", "-1", "501", "1" + "0" * 40, "1e3", "NaN", *NUMBERS_NOT_IN_PLAIN_DIGITS]:
             yield Case(
                 f"limit-{limit[:8]}-{path}",
                 "GET",
@@ -472,6 +493,7 @@ def test_the_cases_cover_every_kind_of_bad_input() -> None:
         "executed_at-",
         "nested-",
         "limit-",
+        "whole-number-",
         "cursor-",
         "id-",
     ]:

@@ -16,6 +16,7 @@ from shared_kernel.web.schemas import (
     RequestBody,
     ResponseBody,
     TextInput,
+    WholeNumberInput,
 )
 
 
@@ -73,7 +74,7 @@ class PriceIn(RequestBody):
     open: DecimalInput | None = None
     high: DecimalInput | None = None
     low: DecimalInput | None = None
-    volume: Annotated[int, Field(ge=0, le=2**63 - 1)] | None = None
+    volume: Annotated[WholeNumberInput, Field(ge=0, le=2**63 - 1)] | None = None
 
 
 class PricesIn(RequestBody):
@@ -104,8 +105,8 @@ class PriceImportOut(ResponseBody):
 
 class SplitIn(RequestBody):
     effective_date: date
-    numerator: Annotated[int, Field(ge=1, le=MAX_SPLIT_TERM)]
-    denominator: Annotated[int, Field(ge=1, le=MAX_SPLIT_TERM)]
+    numerator: Annotated[WholeNumberInput, Field(ge=1, le=MAX_SPLIT_TERM)]
+    denominator: Annotated[WholeNumberInput, Field(ge=1, le=MAX_SPLIT_TERM)]
 
 
 class SplitOut(ResponseBody):
