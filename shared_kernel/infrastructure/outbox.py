@@ -65,8 +65,8 @@ class Outbox:
             .where(in_value_list(table.c.event_id, "event_ids"))
             .values(next_attempt_at=bindparam("until"))
         )
-        # Run after every delivery: built once, so that its compiled form is cached.
-        self._mark_delivered = (
+        # Run after every delivery: compiled once, run on the driver.
+        self._mark_delivered = CompiledWrite(
             update(table)
             .where(in_value_list(table.c.event_id, "event_ids"))
             .values(
@@ -147,8 +147,8 @@ class Outbox:
     ) -> None:
         # A mark that is lost only means a harmless redelivery: no transaction around it.
         async with one_statement_write(engine) as connection:
-            await connection.execute(
-                self._mark_delivered, {"event_ids": list(event_ids), "delivered_at": now}
+            await self._mark_delivered.execute(
+                connection, {"event_ids": list(event_ids), "delivered_at": now}
             )
 
     async def mark_failed(

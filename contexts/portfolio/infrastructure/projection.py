@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -11,7 +11,6 @@ from uuid import UUID
 
 from sqlalchemy import String, bindparam, cast, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from contexts.portfolio.application.ports import (
@@ -31,7 +30,11 @@ from contexts.portfolio.infrastructure.tables import (
 )
 from contexts.stock.contracts import SplitInfo
 from contexts.transaction.contracts import TransactionData
-from shared_kernel.infrastructure.compiled_statements import CompiledSelect, CompiledWrite
+from shared_kernel.infrastructure.compiled_statements import (
+    CompiledSelect,
+    CompiledWrite,
+    conflict_writes,
+)
 from shared_kernel.infrastructure.database import conflict_insert
 from shared_kernel.infrastructure.value_lists import in_value_list
 
@@ -70,7 +73,7 @@ def _copy(data: TransactionData) -> dict[str, Any]:
     }
 
 
-def _entry(row: RowMapping) -> PositionEntry:
+def _entry(row: Mapping[Any, Any]) -> PositionEntry:
     return PositionEntry(
         transaction_id=row["transaction_id"],
         kind=EntryKind(row["type"]),
@@ -84,7 +87,7 @@ def _entry(row: RowMapping) -> PositionEntry:
     )
 
 
-def _figures(row: RowMapping) -> HoldingFigures:
+def _figures(row: Mapping[Any, Any]) -> HoldingFigures:
     return HoldingFigures(
         stock_id=row["stock_id"],
         quantity=row["quantity"],
@@ -98,7 +101,7 @@ def _figures(row: RowMapping) -> HoldingFigures:
     )
 
 
-def _stored_holding(row: RowMapping) -> StoredHolding | None:
+def _stored_holding(row: Mapping[Any, Any]) -> StoredHolding | None:
     if row["last_transaction_at"] is None:  # a placeholder: nothing stored
         return None
     known = row["last_recorded_at"] is not None and row["last_transaction_id"] is not None
@@ -125,7 +128,7 @@ def _holding_values(holding: StoredHolding) -> dict[str, Any]:
     }
 
 
-def _split(row: RowMapping) -> SplitEntry:
+def _split(row: Mapping[Any, Any]) -> SplitEntry:
     return SplitEntry(
         effective_date=row["effective_date"],
         numerator=row["numerator"],
@@ -168,11 +171,13 @@ def _live_position_entries() -> Any:
 _PORTFOLIOS_IN_ORDER = (
     select(portfolios.c.id).where(in_value_list(portfolios.c.id, "ids")).order_by(portfolios.c.id)
 )
-_LOCK_PORTFOLIOS_SHARED = _PORTFOLIOS_IN_ORDER.with_for_update(read=True)
-_LOCK_PORTFOLIOS_EXCLUSIVE = _PORTFOLIOS_IN_ORDER.with_for_update()
-_STORED_COPIES = select(
-    source_transactions.c.transaction_id, source_transactions.c.voided_at
-).where(in_value_list(source_transactions.c.transaction_id, "ids"))
+_LOCK_PORTFOLIOS_SHARED = CompiledWrite(_PORTFOLIOS_IN_ORDER.with_for_update(read=True))
+_LOCK_PORTFOLIOS_EXCLUSIVE = CompiledWrite(_PORTFOLIOS_IN_ORDER.with_for_update())
+_STORED_COPIES = CompiledWrite(
+    select(source_transactions.c.transaction_id, source_transactions.c.voided_at).where(
+        in_value_list(source_transactions.c.transaction_id, "ids")
+    )
+)
 _INSERT_COPY = CompiledWrite.insert_into(source_transactions)
 _VOID_COPY = CompiledWrite(
     update(source_transactions)
@@ -183,7 +188,7 @@ _POSITION_ENTRIES = _live_position_entries().where(
     source_transactions.c.portfolio_id == bindparam("portfolio_id"),
     in_value_list(source_transactions.c.stock_id, "stock_ids"),
 )
-_LIVE_SALE = (
+_LIVE_SALE = CompiledWrite(
     select(source_transactions.c.transaction_id)
     .where(
         source_transactions.c.portfolio_id == bindparam("portfolio_id"),
@@ -194,6 +199,25 @@ _LIVE_SALE = (
     .limit(1)
 )
 _SPLITS_OF = select(source_splits).where(in_value_list(source_splits.c.stock_id, "stock_ids"))
+_STORED_SPLITS_OF = CompiledWrite(_SPLITS_OF)
+# An update that changes nothing: it locks the holding's row, made a placeholder first
+# where there is none, and returns it, in one statement.
+_LOCK_HOLDING = conflict_writes(
+    lambda insert: (
+        insert(holdings)
+        .on_conflict_do_update(
+            index_elements=[holdings.c.portfolio_id, holdings.c.stock_id],
+            set_={"quantity": holdings.c.quantity},
+        )
+        .returning(*holdings.c)
+    )
+)
+_PLACEHOLDER_HOLDING: dict[str, Any] = {
+    **dict.fromkeys(_FIGURES, _ZERO),
+    **dict.fromkeys(
+        ("first_transaction_at", "last_transaction_at", "last_recorded_at", "last_transaction_id")
+    ),
+}
 _HOLDING = (
     holdings.c.portfolio_id == bindparam("holding_portfolio"),
     holdings.c.stock_id == bindparam("holding_stock"),
@@ -235,15 +259,15 @@ class SqlProjectionStore:
         if not portfolio_ids:
             return set()
         lock = _LOCK_PORTFOLIOS_EXCLUSIVE if exclusive else _LOCK_PORTFOLIOS_SHARED
-        rows = await self._connection.execute(lock, {"ids": list(portfolio_ids)})
-        return set(rows.scalars())
+        rows = await lock.fetch_all(self._connection, {"ids": list(portfolio_ids)})
+        return {row["id"] for row in rows}
 
     async def store_transactions(self, transactions: Sequence[TransactionData]) -> StoredCopies:
         ids = list({data.transaction_id for data in transactions})
         voided_at: dict[UUID, datetime | None] = {}
         if ids:
-            rows = await self._connection.execute(_STORED_COPIES, {"ids": ids})
-            voided_at = {row.transaction_id: row.voided_at for row in rows}
+            rows = await _STORED_COPIES.fetch_all(self._connection, {"ids": ids})
+            voided_at = {row["transaction_id"]: row["voided_at"] for row in rows}
         new_copies: list[TransactionData] = []
         newly_voided: dict[UUID, datetime] = {}
         cash: defaultdict[UUID, Decimal] = defaultdict(Decimal)
@@ -299,26 +323,15 @@ class SqlProjectionStore:
     async def lock_holdings(
         self, positions: Sequence[tuple[UUID, UUID]]
     ) -> dict[tuple[UUID, UUID], StoredHolding | None]:
-        if not positions:
-            return {}
-        lock = conflict_insert(self._connection, holdings)
-        # An update that changes nothing: it locks the row and returns it, in one statement
-        # (the rows in ``positions`` order, so that two lockers cannot deadlock).
-        lock = lock.on_conflict_do_update(
-            index_elements=[holdings.c.portfolio_id, holdings.c.stock_id],
-            set_={"quantity": holdings.c.quantity},
-        ).returning(*holdings.c)
-        placeholder = dict.fromkeys(_FIGURES, _ZERO)
-        rows = await self._connection.execute(
-            lock,
-            [
-                {"portfolio_id": portfolio_id, "stock_id": stock_id, **placeholder}
-                for portfolio_id, stock_id in positions
-            ],
-        )
-        return {
-            (row["portfolio_id"], row["stock_id"]): _stored_holding(row) for row in rows.mappings()
-        }
+        lock = _LOCK_HOLDING[self._connection.dialect.name]
+        found: dict[tuple[UUID, UUID], StoredHolding | None] = {}
+        for portfolio_id, stock_id in positions:  # in order: two lockers cannot deadlock
+            (row,) = await lock.fetch_all(
+                self._connection,
+                {**_PLACEHOLDER_HOLDING, "portfolio_id": portfolio_id, "stock_id": stock_id},
+            )
+            found[(portfolio_id, stock_id)] = _stored_holding(row)
+        return found
 
     async def position_entries(
         self, positions: Sequence[tuple[UUID, UUID]]
@@ -336,15 +349,17 @@ class SqlProjectionStore:
         return dict(found)
 
     async def has_live_sale(self, position: tuple[UUID, UUID]) -> bool:
-        sale = await self._connection.scalar(
-            _LIVE_SALE, {"portfolio_id": position[0], "stock_id": position[1]}
+        sales = await _LIVE_SALE.fetch_all(
+            self._connection, {"portfolio_id": position[0], "stock_id": position[1]}
         )
-        return sale is not None
+        return bool(sales)
 
     async def splits_of(self, stock_ids: Sequence[UUID]) -> dict[UUID, list[SplitEntry]]:
         found: defaultdict[UUID, list[SplitEntry]] = defaultdict(list)
-        rows = await self._connection.execute(_SPLITS_OF, {"stock_ids": sorted(set(stock_ids))})
-        for row in rows.mappings():
+        rows = await _STORED_SPLITS_OF.fetch_all(
+            self._connection, {"stock_ids": sorted(set(stock_ids))}
+        )
+        for row in rows:
             found[row["stock_id"]].append(_split(row))
         return dict(found)
 

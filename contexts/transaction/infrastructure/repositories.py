@@ -66,6 +66,13 @@ _LIVE_EXTERNAL_IDS = select(transactions.c.external_id).where(
     transactions.c.voided_at.is_(None),
 )
 _CLAIM = conflict_writes(lambda insert: insert(idempotency_keys).on_conflict_do_nothing())
+# A position's row, made on its first sale: writing it takes the position's lock.
+_LOCK_POSITION = conflict_writes(
+    lambda insert: insert(positions).on_conflict_do_update(
+        index_elements=[positions.c.portfolio_id, positions.c.stock_id],
+        set_={"version": positions.c.version + 1},
+    )
+)
 _COMPLETE_CLAIM = CompiledWrite(
     update(idempotency_keys)
     .where(
@@ -235,14 +242,10 @@ class SqlBookLocks:
             )
 
     async def lock_positions(self, portfolio_id: UUID, stock_ids: Sequence[UUID]) -> None:
-        statement = conflict_insert(self._connection, positions)
-        statement = statement.on_conflict_do_update(
-            index_elements=[positions.c.portfolio_id, positions.c.stock_id],
-            set_={"version": positions.c.version + 1},
-        )
+        lock = _LOCK_POSITION[self._connection.dialect.name]
         for stock_id in sorted(stock_ids):
-            await self._connection.execute(
-                statement.values(portfolio_id=portfolio_id, stock_id=stock_id, version=1)
+            await lock.execute(
+                self._connection, {"portfolio_id": portfolio_id, "stock_id": stock_id, "version": 1}
             )
 
 
