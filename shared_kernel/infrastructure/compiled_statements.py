@@ -13,8 +13,9 @@ each SQL text once per connection).
   loop thread's own read-only connection (``sqlite_reader``).
 - ``CompiledWrite``: a statement inside ``write_transaction``, which on
   PostgreSQL has begun its transaction on the driver's connection before the
-  block runs: asyncpg's ``execute``, ``fetch``, ``executemany`` or, for a
-  large batch of new rows, ``COPY``. SQLite, whose writers take turns anyway,
+  block runs, or alone in ``one_statement_write`` (autocommit there):
+  asyncpg's ``execute``, ``fetch``, ``executemany`` or, for a large batch of
+  new rows, ``COPY``. SQLite, whose writers take turns anyway,
   runs the same compiled SQL through SQLAlchemy's ``exec_driver_sql``.
 
 Parameters are plain bound values; an expanding ``IN`` is refused when the
