@@ -148,9 +148,21 @@ def create_engine(url: URL, pool_size: int = 20) -> AsyncEngine:
     return engine
 
 
+def _unicode_lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
+def _fold_case_in_every_script(connection: Any) -> None:
+    """SQLite's own ``lower()`` folds only A to Z (``É`` stays ``É``); PostgreSQL's
+    folds every script. Python's, in its place, makes a case-insensitive search
+    find the same rows on both."""
+    connection.create_function("lower", 1, _unicode_lower, deterministic=True)
+
+
 def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        _fold_case_in_every_script(dbapi_connection)
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -187,6 +199,7 @@ def sqlite_reader(engine: AsyncEngine) -> sqlite3.Connection:
             sqlite_file(engine.url), timeout=SQLITE_BUSY_TIMEOUT_SECONDS, isolation_level=None
         )
         connection.execute("PRAGMA query_only=ON")
+        _fold_case_in_every_script(connection)
         local.connection = connection
     return connection
 

@@ -42,6 +42,21 @@ async def test_the_list_shows_stocks_in_their_full_shape(
     assert (await client.get(STOCKS)).json() == {"items": [created], "next_cursor": None}
 
 
+async def test_search_ignores_case_in_every_script(
+    client: httpx.AsyncClient, create_stock: CreateStock
+) -> None:
+    # SQLite's own lower() folds only A-Z; the search must not depend on the database.
+    await create_stock("EDF", "Électricité de France")
+    await create_stock("NESN", "Nestlé")
+    await create_stock("SBER", "Сбербанк")
+
+    assert await symbols(client, q="électricité") == ["EDF"]
+    assert await symbols(client, q="ÉLECTRICITÉ") == ["EDF"]
+    assert await symbols(client, q="NESTLÉ") == ["NESN"]
+    assert await symbols(client, q="сбер") == ["SBER"]
+    assert await symbols(client, q="É") == ["EDF", "NESN"]
+
+
 async def test_search_and_filters(client: httpx.AsyncClient, create_stock: CreateStock) -> None:
     await create_stock("AAPL", "Apple Inc.", sector="Information Technology")
     await create_stock("MSFT", "Microsoft", sector="Information Technology")
