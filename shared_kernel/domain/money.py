@@ -66,9 +66,10 @@ def non_negative(value: Decimal, field_name: str) -> Decimal:
 
 
 def is_plain_number_text(text: str) -> bool:
-    """Whether ``text`` may be read as a number: Python's ``Decimal`` also reads
-    underscores between digits (``1_000``) and the digits of every script
-    (``١٢``, ``１２``); money is only read as written in plain ASCII."""
+    """Whether ``text`` may be read as a number: Python's ``Decimal`` and ``int``
+    also read underscores between digits (``1_000``) and the digits of every
+    script (``١٢``, ``１２``); this API reads numbers only as written in plain
+    ASCII (amounts, quantities, split terms, volumes, page sizes)."""
     return text.isascii() and "_" not in text
 
 

@@ -153,9 +153,9 @@ def _unicode_lower(value: object) -> object:
 
 
 def _fold_case_in_every_script(connection: Any) -> None:
-    """SQLite's own ``lower()`` folds only A to Z (``É`` stays ``É``); PostgreSQL's
-    folds every script. Python's, in its place, makes a case-insensitive search
-    find the same rows on both."""
+    """SQLite's own ``lower()`` folds only A to Z (``É`` stays ``É``); PostgreSQL's,
+    in a UTF-8 database, folds every script. Python's, in its place, makes a
+    case-insensitive search find the same rows on both."""
     connection.create_function("lower", 1, _unicode_lower, deterministic=True)
 
 
