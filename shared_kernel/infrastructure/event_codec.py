@@ -1,15 +1,16 @@
 """JSON encoding of integration events for the outbox.
 
-Events are frozen dataclasses of plain values; this turns them into JSON
-text and back (Decimal stays Decimal: it is written as a string, never as a
-float).
+Events are frozen dataclasses of plain values; this turns a unit of work's
+events into one JSON text and back (Decimal stays Decimal: it is written as a
+string, never as a float). The text is an array of ``[type name, event]``
+pairs, in the order the events were published.
 
 orjson writes the JSON: it walks dataclasses, UUIDs, dates, datetimes (with
 their offset and microseconds, as ``isoformat``), enums and tuples in C, and
 asks ``_text`` only for decimals (and UUIDs of a subclass). That is a tenth of the time a
-walk in Python took, and an import writes one event per row to the outbox.
-Decoding reads the dataclass's type hints, once per event type, to restore
-each field's exact type.
+walk in Python took, and an import writes one event per row. Decoding reads
+the dataclass's type hints, once per event type, to restore each field's
+exact type.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -53,19 +54,25 @@ class EventCodec:
             self._types[event_type.__name__] = event_type
             self._decoders[event_type.__name__] = _decoder(event_type)
 
-    def name_of(self, event: IntegrationEvent) -> str:
+    def encode(self, events: Sequence[IntegrationEvent]) -> str:
+        """``events`` as one JSON array; an unregistered event type raises ``KeyError``."""
+        return orjson.dumps(
+            [(self._name_of(event), event) for event in events], default=_text
+        ).decode()
+
+    def decode(self, text: str) -> list[IntegrationEvent]:
+        events = []
+        for name, fields in orjson.loads(text):
+            event = self._decoders[name](fields)
+            assert isinstance(event, IntegrationEvent)
+            events.append(event)
+        return events
+
+    def _name_of(self, event: IntegrationEvent) -> str:
         name = type(event).__name__
         if self._types.get(name) is not type(event):
             raise KeyError(f"event type {name} is not registered")
         return name
-
-    def encode(self, event: IntegrationEvent) -> str:
-        return orjson.dumps(event, default=_text).decode()
-
-    def decode(self, name: str, payload: str) -> IntegrationEvent:
-        decoded = self._decoders[name](orjson.loads(payload))
-        assert isinstance(decoded, IntegrationEvent)
-        return decoded
 
 
 def _optional(convert: Converter) -> Converter:

@@ -21,15 +21,20 @@ def context_metadata() -> MetaData:
 
 
 def outbox_table(metadata: MetaData, prefix: str) -> Table:
-    """The context's outbox: events committed with the state change they describe."""
+    """The context's outbox: one row per committed unit of work that published events.
+
+    ``events`` holds them all (``EventCodec``), so a commit writes one row and
+    its delivery marks one row, whether it published one event or an import's
+    hundred thousand. The events keep their own ids, which the inboxes record.
+    """
     name = f"{prefix}_outbox"
     table = Table(
         name,
         metadata,
-        Column("event_id", Uuid, primary_key=True),
-        Column("event_type", String(100), nullable=False),
-        Column("payload", Text, nullable=False),
-        Column("occurred_at", UtcDateTime, nullable=False),
+        Column("entry_id", Uuid, primary_key=True),
+        Column("events", Text, nullable=False),
+        Column("event_count", Integer, nullable=False),
+        Column("written_at", UtcDateTime, nullable=False),
         Column("attempts", Integer, nullable=False, server_default="0"),
         Column("next_attempt_at", UtcDateTime, nullable=False),
         Column("delivered_at", UtcDateTime, nullable=True),

@@ -97,17 +97,16 @@ class SqlUnitOfWork:
         connection = self.connection
         events = [event for aggregate in self._aggregates for event in aggregate.pull_events()]
         events += self._events
-        if events:
-            await self._outbox.add(connection, events, self._clock.now())
+        entry = await self._outbox.add(connection, events, self._clock.now()) if events else None
         await commit(connection)
         await self._transaction.aclose()
         self._connection = None
         self._aggregates.clear()
         self._events.clear()
-        if events:
+        if entry is not None:
             failpoints.reach(failpoints.AFTER_COMMIT)
             try:
-                await self._relay.deliver(self._outbox, events)
+                await self._relay.deliver(self._outbox, [entry])
             except Exception:  # committed is committed: the relay delivers them later
                 logger.exception("immediate delivery failed; the outbox relay will retry")
 

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
+import orjson
 import pytest
+import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -26,7 +30,11 @@ from bootstrap.migrations import (
     head_revisions,
     upgrade_to_heads,
 )
+from contexts.stock.contracts import STOCK_EVENTS, StockRegistered
+from contexts.stock.infrastructure.tables import outbox as stock_outbox
+from shared_kernel.infrastructure.column_types import UtcDateTime
 from shared_kernel.infrastructure.database import create_engine
+from shared_kernel.infrastructure.event_codec import EventCodec
 from tests.databases import (
     POSTGRES_REQUIRED,
     create_postgres_database,
@@ -104,3 +112,111 @@ def test_downgrade_to_base_and_up_again(empty_database_url: str) -> None:
     upgrade_to_heads(empty_database_url)
     assert inspect_database(empty_database_url, schema_drift) == []
     assert inspect_database(empty_database_url, current_revisions) == head_revisions()
+
+
+def change_database(url: str, work: Any) -> Any:
+    """Run ``work(sync_connection)`` in a transaction that commits, and return its result."""
+
+    async def run() -> Any:
+        engine = create_engine(make_url(url))
+        try:
+            async with engine.begin() as connection:
+                return await connection.run_sync(work)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+STOCK_OUTBOX_OF_EVENT_ROWS = sa.Table(
+    "stock_outbox",
+    sa.MetaData(),
+    sa.Column("event_id", sa.Uuid()),
+    sa.Column("event_type", sa.String()),
+    sa.Column("payload", sa.Text()),
+    sa.Column("occurred_at", UtcDateTime()),
+    sa.Column("attempts", sa.Integer()),
+    sa.Column("next_attempt_at", UtcDateTime()),
+    sa.Column("delivered_at", UtcDateTime()),
+    sa.Column("last_error", sa.Text()),
+)
+"""``stock_outbox`` as it was before ``stock_0003``: one row per event."""
+
+
+def test_the_outbox_s_undelivered_events_survive_the_move_to_entries_and_back(
+    empty_database_url: str,
+) -> None:
+    codec = EventCodec()
+    codec.register(*STOCK_EVENTS)
+    at = datetime(2026, 11, 1, 9, 30, 0, 123456, tzinfo=UTC)
+    pending, delivered = (
+        StockRegistered(
+            stock_id=uuid4(),
+            symbol=symbol,
+            name="Électricité de France",
+            currency="EUR",
+            sector=None,
+            industry_group=None,
+            occurred_at=at,
+        )
+        for symbol in ("EDF", "GONE")
+    )
+
+    def old_row(event: StockRegistered, delivered_at: datetime | None) -> dict[str, Any]:
+        ((name, fields),) = orjson.loads(codec.encode([event]))
+        return {
+            "event_id": event.event_id,
+            "event_type": name,
+            "payload": orjson.dumps(fields).decode(),
+            "occurred_at": event.occurred_at,
+            "attempts": 2,
+            "next_attempt_at": at + timedelta(minutes=5),
+            "delivered_at": delivered_at,
+            "last_error": "stock.projection: RuntimeError: down",
+        }
+
+    old_rows = [old_row(pending, None), old_row(delivered, at)]
+    config = alembic_config(empty_database_url)
+    upgrade_to_heads(empty_database_url)
+    command.downgrade(config, "stock_0002")
+    change_database(
+        empty_database_url,
+        lambda connection: connection.execute(sa.insert(STOCK_OUTBOX_OF_EVENT_ROWS), old_rows),
+    )
+
+    upgrade_to_heads(empty_database_url)
+    (entry,) = change_database(
+        empty_database_url,
+        lambda connection: list(connection.execute(sa.select(stock_outbox)).mappings()),
+    )
+    assert codec.decode(entry["events"]) == [pending]  # the delivered one is not carried over
+    assert {
+        key: entry[key]
+        for key in (
+            "entry_id",
+            "event_count",
+            "written_at",
+            "attempts",
+            "next_attempt_at",
+            "delivered_at",
+            "last_error",
+        )
+    } == {
+        "entry_id": pending.event_id,
+        "event_count": 1,
+        "written_at": at,
+        "attempts": 2,
+        "next_attempt_at": at + timedelta(minutes=5),
+        "delivered_at": None,
+        "last_error": "stock.projection: RuntimeError: down",
+    }
+
+    command.downgrade(config, "stock_0002")
+    (row,) = change_database(
+        empty_database_url,
+        lambda connection: list(
+            connection.execute(sa.select(STOCK_OUTBOX_OF_EVENT_ROWS)).mappings()
+        ),
+    )
+    assert dict(row) == old_rows[0]
+    upgrade_to_heads(empty_database_url)

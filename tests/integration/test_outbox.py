@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,7 +18,6 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bootstrap.app import create_app
@@ -30,7 +30,7 @@ from contexts.stock.infrastructure.unit_of_work import SqlStockUnitOfWork
 from shared_kernel.application.clock import SystemClock
 from shared_kernel.domain.events import IntegrationEvent
 from shared_kernel.infrastructure.event_bus import InProcessEventBus
-from shared_kernel.infrastructure.outbox import OutboxRelay
+from shared_kernel.infrastructure.outbox import OutboxEntry, OutboxRelay
 
 
 async def wait_until(condition: Callable[[], Awaitable[bool]], what: str) -> None:
@@ -53,9 +53,10 @@ async def count(engine: AsyncEngine, table: Any) -> int:
         return int(await connection.scalar(select(func.count()).select_from(table)) or 0)
 
 
-async def outbox_row(engine: AsyncEngine, event_id: Any) -> Any:
+async def only_entry(engine: AsyncEngine) -> Any:
+    """The outbox's one row: the tests below commit one unit of work each."""
     async with engine.connect() as connection:
-        return (await connection.execute(select(outbox).where(outbox.c.event_id == event_id))).one()
+        return (await connection.execute(select(outbox))).one()
 
 
 class ShiftedClock:
@@ -127,17 +128,19 @@ async def test_an_error_before_commit_stores_neither(
 async def test_a_failing_outbox_write_rolls_the_change_back(
     stock_context: Any, engine: AsyncEngine
 ) -> None:
-    stock = new_stock()
-    (registered,) = stock.pull_events()
+    @dataclass(frozen=True, kw_only=True, slots=True)
+    class Unregistered(IntegrationEvent):
+        pass
 
     async def commit_a_broken_outbox_write() -> None:
         async with stock_context.unit_of_work() as uow:
+            stock = new_stock()
             await uow.stocks.add(stock)
-            uow.publish(registered)
-            uow.publish(registered)  # the same event_id twice: the outbox insert fails
+            uow.collect(stock)
+            uow.publish(Unregistered())  # the codec cannot write it: the outbox write fails
             await uow.commit()
 
-    with pytest.raises(IntegrityError):
+    with pytest.raises(KeyError, match="Unregistered is not registered"):
         await commit_a_broken_outbox_write()
     assert (await count(engine, stocks), await count(engine, outbox)) == (0, 0)
 
@@ -151,14 +154,12 @@ async def test_after_commit_both_are_stored(
         uow.collect(stock)
         await uow.commit()
     assert await count(engine, stocks) == 1
-    async with engine.connect() as connection:
-        (row,) = (await connection.execute(select(outbox))).all()
-    assert row.event_type == "StockRegistered"
-    event = root.codec().decode(row.event_type, row.payload)
+    row = await only_entry(engine)
+    (event,) = root.codec().decode(row.events)
     assert isinstance(event, StockRegistered)
     assert (event.stock_id, event.symbol) == (stock.id, "AAPL")
-    assert row.event_id == event.event_id
-    assert row.occurred_at == event.occurred_at
+    assert row.event_count == 1
+    assert row.written_at >= event.occurred_at
     # nobody subscribed, so the immediate delivery marked it delivered
     assert row.delivered_at is not None
     assert row.attempts == 1
@@ -182,11 +183,11 @@ async def test_a_failing_subscriber_does_not_fail_the_request_and_is_retried(
     assert str(event.stock_id) == response.json()["id"]
     assert subscriber.handled == []
 
-    row = await outbox_row(engine, event.event_id)
+    row = await only_entry(engine)
     assert row.delivered_at is None
     assert row.attempts >= 1
     assert "test.failing-projection: RuntimeError: projection store is down" in row.last_error
-    assert row.next_attempt_at > row.occurred_at  # backed off, not retried at once
+    assert row.next_attempt_at > row.written_at  # backed off, not retried at once
     ready = (await client.get("/health/ready")).json()
     assert ready["outbox_backlog"] >= 1
 
@@ -195,7 +196,7 @@ async def test_a_failing_subscriber_does_not_fail_the_request_and_is_retried(
     async with engine.begin() as connection:
         await connection.execute(
             update(outbox)
-            .where(outbox.c.event_id == event.event_id)
+            .where(outbox.c.entry_id == row.entry_id)
             .values(next_attempt_at=datetime.now(UTC) + timedelta(days=1))
         )
     subscriber.failing = False
@@ -207,7 +208,7 @@ async def test_a_failing_subscriber_does_not_fail_the_request_and_is_retried(
     )
     assert await relay.deliver_due() == 1
     assert subscriber.handled == [event]
-    row = await outbox_row(engine, event.event_id)
+    row = await only_entry(engine)
     assert row.delivered_at is not None
     assert row.last_error is None
     assert await relay.deliver_due() == 0  # delivered is delivered
@@ -220,7 +221,7 @@ async def test_a_failing_subscriber_does_not_fail_the_request_and_is_retried(
 class NoDelivery(OutboxRelay):
     """A relay whose immediate delivery never happens: the process "died" after commit."""
 
-    async def deliver(self, outbox: Any, events: Sequence[IntegrationEvent]) -> None:
+    async def deliver(self, outbox: Any, entries: Sequence[OutboxEntry]) -> None:
         return None
 
 
@@ -236,8 +237,7 @@ async def test_an_undispatched_event_is_delivered_by_the_next_app(
         await uow.stocks.add(stock)
         uow.collect(stock)
         await uow.commit()
-    async with engine.connect() as connection:
-        (row,) = (await connection.execute(select(outbox))).all()
+    row = await only_entry(engine)
     assert (row.delivered_at, row.attempts) == (None, 0)
     async with engine.begin() as connection:  # past the grace left to the committing request
         await connection.execute(
@@ -252,12 +252,13 @@ async def test_an_undispatched_event_is_delivered_by_the_next_app(
         await container.relay().deliver_due()
 
         async def delivered() -> bool:
-            return (await outbox_row(engine, row.event_id)).delivered_at is not None
+            return (await only_entry(engine)).delivered_at is not None
 
         await wait_until(delivered, "the new app's relay delivered the event")
     (event,) = subscriber.handled
     assert isinstance(event, StockRegistered)
-    assert (event.event_id, event.stock_id, event.symbol) == (row.event_id, stock.id, "ORPH")
+    assert [event] == container.codec().decode(row.events)
+    assert (event.stock_id, event.symbol) == (stock.id, "ORPH")
     assert subscriber.attempts == [event]  # once, although two relays were looking
 
 
@@ -297,13 +298,13 @@ async def test_a_duplicate_delivery_is_applied_once(
         await uow.stocks.add(stock)
         uow.collect(stock)
         await uow.commit()  # first delivery, right after the commit
-    async with engine.connect() as connection:
-        (row,) = (await connection.execute(select(outbox))).all()
-    event = root.codec().decode(row.event_type, row.payload)
+    row = await only_entry(engine)
+    (event,) = root.codec().decode(row.events)
     assert effects == [event.event_id]
 
     assert await root.bus().dispatch([event]) == {}  # the same event again
-    await root.relay().deliver(stock_context.outbox(), [event, event])  # and twice more
+    entry = OutboxEntry(row.entry_id, [event])
+    await root.relay().deliver(stock_context.outbox(), [entry, entry])  # and twice more
     assert effects == [event.event_id]
     async with engine.connect() as connection:
         claims = (await connection.execute(select(inbox))).all()
@@ -327,10 +328,9 @@ async def test_a_failed_effect_releases_the_claim_for_the_retry(
         await uow.commit()
     assert effects == []
     assert await count(engine, inbox) == 0  # the claim was rolled back with the effect
-    async with engine.connect() as connection:
-        (row,) = (await connection.execute(select(outbox))).all()
+    row = await only_entry(engine)
     assert row.delivered_at is None
-    event = root.codec().decode(row.event_type, row.payload)
-    await root.relay().deliver(stock_context.outbox(), [event])
+    (event,) = root.codec().decode(row.events)
+    await root.relay().deliver(stock_context.outbox(), [OutboxEntry(row.entry_id, [event])])
     assert effects == [event.event_id]
-    assert (await outbox_row(engine, event.event_id)).delivered_at is not None
+    assert (await only_entry(engine)).delivered_at is not None

@@ -9,6 +9,7 @@ are delivered, and one call's failing event does not hold back the others'.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -22,6 +23,8 @@ from contexts.stock.contracts import StockRegistered
 from contexts.stock.domain.stock import Stock, StockDetails
 from contexts.stock.infrastructure.tables import outbox
 from shared_kernel.domain.events import IntegrationEvent
+from shared_kernel.infrastructure.database import commit, write_transaction
+from shared_kernel.infrastructure.outbox import IMMEDIATE_DELIVERY_GRACE
 
 CONCURRENT = 6
 
@@ -60,11 +63,15 @@ async def root(container: RootContainer) -> AsyncIterator[RootContainer]:
     await container.engine().dispose()
 
 
-async def register(root: RootContainer, recorder: SlowRecorder, symbol: str) -> list[str]:
-    """Commit a new stock; return what the subscriber had handled when the commit returned."""
-    stock = Stock.register(
+def new_stock(symbol: str) -> Stock:
+    return Stock.register(
         symbol, "USD", StockDetails.checked(name=f"{symbol} Inc."), datetime.now(UTC)
     )
+
+
+async def register(root: RootContainer, recorder: SlowRecorder, symbol: str) -> list[str]:
+    """Commit a new stock; return what the subscriber had handled when the commit returned."""
+    stock = new_stock(symbol)
     async with root.stock.unit_of_work() as uow:
         await uow.stocks.add(stock)
         uow.collect(stock)
@@ -75,11 +82,12 @@ async def register(root: RootContainer, recorder: SlowRecorder, symbol: str) -> 
 async def outbox_rows(engine: AsyncEngine) -> dict[str, Any]:
     async with engine.connect() as connection:
         rows = (await connection.execute(select(outbox))).all()
-    return {symbol_of(row.payload): row for row in rows}
+    return {symbol_of(row.events): row for row in rows}
 
 
-def symbol_of(payload: str) -> str:
-    return payload.split('"symbol":"', 1)[1].split('"', 1)[0]
+def symbol_of(events: str) -> str:
+    """The symbols of the stocks an entry registered, joined by "+"."""
+    return "+".join(fields["symbol"] for _, fields in json.loads(events))
 
 
 async def test_overlapping_deliveries_go_out_as_batches(
@@ -130,3 +138,30 @@ async def test_a_failing_event_does_not_hold_back_its_batch(
     for symbol in ("FIRST", "OK1", "OK2"):
         assert rows[symbol].delivered_at is not None
         assert rows[symbol].last_error is None
+
+
+async def test_a_failing_entry_claimed_with_others_does_not_hold_them_back(
+    root: RootContainer, engine: AsyncEngine
+) -> None:
+    """The relay's claim takes several entries; one that fails waits alone for its retry."""
+    outbox = root.stock.outbox()
+    written = datetime.now(UTC) - 2 * IMMEDIATE_DELIVERY_GRACE  # left by a process that died
+    for symbols in (["OK1"], ["BAD"], ["OK2", "OK3"]):
+        async with write_transaction(engine) as connection:
+            events = [event for s in symbols for event in new_stock(s).pull_events()]
+            await outbox.add(connection, events, written)
+            await commit(connection)
+    recorder = SlowRecorder(poison="BAD")
+    root.bus().subscribe((StockRegistered,), "test.slow-recorder", recorder)
+    relay = root.relay()
+    assert await relay.backlog() == 4  # events, not entries
+
+    assert await relay.deliver_due() == 4
+    assert sorted(recorder.calls[0]) == ["BAD", "OK1", "OK2", "OK3"]  # claimed together
+    assert sorted(recorder.handled) == ["OK1", "OK2", "OK3"]
+    rows = await outbox_rows(engine)
+    assert rows["BAD"].delivered_at is None
+    assert "cannot handle BAD" in rows["BAD"].last_error
+    assert rows["OK1"].delivered_at is not None
+    assert rows["OK2+OK3"].delivered_at is not None
+    assert await relay.backlog() == 1

@@ -12,6 +12,7 @@ it exactly once, and answer the client's retry with the original response.
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import sqlite3
 import time
@@ -54,10 +55,14 @@ async def outbox_rows(database_url: str) -> list[Any]:
     engine = create_engine(make_url(database_url))
     try:
         async with engine.connect() as connection:
-            query = select(outbox.c.event_type, outbox.c.delivered_at, outbox.c.attempts)
+            query = select(outbox.c.events, outbox.c.delivered_at, outbox.c.attempts)
             return list((await connection.execute(query)).all())
     finally:
         await engine.dispose()
+
+
+def event_types(events: str) -> list[str]:
+    return [name for name, _ in json.loads(events)]
 
 
 def sqlite_integrity(database_url: str) -> str:
@@ -106,8 +111,8 @@ async def test_a_crash_after_commit_loses_nothing_and_applies_nothing_twice(
     assert await asyncio.to_thread(armed.wait_for_exit, 10) == -signal.SIGKILL
     # Committed, not delivered: the BUY's event waits in the outbox, never attempted.
     rows = await outbox_rows(database_url)
-    pending = [(row.event_type, row.attempts) for row in rows if row.delivered_at is None]
-    assert pending == [("TransactionRecorded", 0)]
+    pending = [(event_types(row.events), row.attempts) for row in rows if row.delivered_at is None]
+    assert pending == [(["TransactionRecorded"], 0)]
 
     # Restarted without the fail-point: the projection converges, within the bound.
     restarted = await asyncio.to_thread(start_server, database_url)

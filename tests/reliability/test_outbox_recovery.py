@@ -21,7 +21,12 @@ from shared_kernel.application.clock import SystemClock
 from shared_kernel.domain.events import IntegrationEvent
 from shared_kernel.infrastructure.database import commit, write_transaction
 from shared_kernel.infrastructure.event_bus import InProcessEventBus
-from shared_kernel.infrastructure.outbox import IMMEDIATE_DELIVERY_GRACE, Outbox, OutboxRelay
+from shared_kernel.infrastructure.outbox import (
+    IMMEDIATE_DELIVERY_GRACE,
+    Outbox,
+    OutboxEntry,
+    OutboxRelay,
+)
 
 SECOND = timedelta(seconds=1)
 
@@ -32,8 +37,8 @@ async def outbox(container: RootContainer) -> AsyncIterator[Outbox]:
     await container.engine().dispose()
 
 
-async def committed_at(engine: AsyncEngine, outbox: Outbox, written_at: datetime) -> UUID:
-    """An event committed to the outbox at ``written_at`` and never delivered."""
+async def committed_at(engine: AsyncEngine, outbox: Outbox, written_at: datetime) -> OutboxEntry:
+    """The entry of an event committed to the outbox at ``written_at`` and never delivered."""
     event = StockRegistered(
         stock_id=uuid4(),
         symbol="ORPH",
@@ -43,9 +48,9 @@ async def committed_at(engine: AsyncEngine, outbox: Outbox, written_at: datetime
         industry_group=None,
     )
     async with write_transaction(engine) as connection:
-        await outbox.add(connection, [event], written_at)
+        entry = await outbox.add(connection, [event], written_at)
         await commit(connection)
-    return event.event_id
+    return entry
 
 
 async def outbox_row(engine: AsyncEngine) -> Any:
@@ -57,8 +62,8 @@ async def outbox_row(engine: AsyncEngine) -> Any:
 async def claimed(
     engine: AsyncEngine, outbox: Outbox, now: datetime, written_before: datetime | None
 ) -> list[UUID]:
-    events = await outbox.claim_due(engine, now, 100, written_before=written_before)
-    return [event.event_id for event in events]
+    entries = await outbox.claim_due(engine, now, 100, written_before=written_before)
+    return [entry.entry_id for entry in entries]
 
 
 async def test_rows_written_before_the_relay_started_are_due_at_once(
@@ -69,19 +74,19 @@ async def test_rows_written_before_the_relay_started_are_due_at_once(
     orphan = await committed_at(engine, outbox, started - SECOND)
     live = await committed_at(engine, outbox, started + SECOND)  # this process's own request
     assert await claimed(engine, outbox, now, written_before=None) == []  # both in their grace
-    assert await claimed(engine, outbox, now, written_before=started) == [orphan]
+    assert await claimed(engine, outbox, now, written_before=started) == [orphan.entry_id]
     assert await claimed(engine, outbox, now, written_before=started) == []  # leased now
-    assert await claimed(engine, outbox, now + IMMEDIATE_DELIVERY_GRACE, None) == [live]
+    assert await claimed(engine, outbox, now + IMMEDIATE_DELIVERY_GRACE, None) == [live.entry_id]
 
 
 async def test_a_row_in_back_off_keeps_its_schedule(engine: AsyncEngine, outbox: Outbox) -> None:
     now = datetime.now(UTC)
     failed = await committed_at(engine, outbox, now - 3 * SECOND)
-    await outbox.mark_failed(engine, failed, "subscriber down", now - SECOND)  # retry in 2 s
+    await outbox.mark_failed(engine, failed.entry_id, "subscriber down", now - SECOND)  # in 2 s
     assert await claimed(engine, outbox, now, written_before=now) == []
     async with engine.begin() as connection:
         attempts = await connection.scalar(
-            select(outbox_table.c.attempts).where(outbox_table.c.event_id == failed)
+            select(outbox_table.c.attempts).where(outbox_table.c.entry_id == failed.entry_id)
         )
     assert attempts == 1
 
@@ -112,5 +117,5 @@ async def test_a_starting_relay_delivers_an_orphan_without_waiting_out_the_grace
     finally:
         stopping.set()
         await asyncio.wait_for(task, timeout=10)  # the pass under way, then it returns
-    assert delivered == [orphan]
+    assert delivered == [event.event_id for event in orphan.events]
     assert (await outbox_row(engine)).attempts == 1

@@ -217,10 +217,6 @@ async def count_rows(app: FastAPI, table: Table, *where: ColumnElement[bool]) ->
 
 
 async def outbox_payloads(app: FastAPI, table: Table, event_type: str) -> list[dict[str, Any]]:
-    rows = await execute(
-        app,
-        select(table.c.payload)
-        .where(table.c.event_type == event_type)
-        .order_by(table.c.occurred_at),
-    )
-    return [json.loads(row[0]) for row in rows]
+    """The fields of every ``event_type`` event in the outbox ``table``, in commit order."""
+    rows = await execute(app, select(table.c.events).order_by(table.c.written_at))
+    return [fields for row in rows for name, fields in json.loads(row[0]) if name == event_type]

@@ -100,11 +100,14 @@ async def test_record_void_and_import_write_events_with_the_whole_transaction(
     assert dry.status_code == 200
     assert len(await outbox_payloads(app, outbox, "TransactionRecorded")) == 1
 
-    # an import publishes one event per row
+    # an import publishes one event per row, all in the outbox entry of its commit
+    entries_before = await count_rows(app, outbox)
     assert (await post_csv(client, import_url(portfolio["id"]), csv)).status_code == 200
     recorded = await outbox_payloads(app, outbox, "TransactionRecorded")
     assert len(recorded) == 3
     assert sorted(p["transaction"]["amount"] for p in recorded[1:]) == ["1", "2"]
+    assert await count_rows(app, outbox) == entries_before + 1
+    assert await count_rows(app, outbox, outbox.c.event_count == 2) == 1
     # delivered right away (the book's own subscriber and the projections have them)
     assert await count_rows(app, outbox, outbox.c.delivered_at.is_(None)) == 0
 

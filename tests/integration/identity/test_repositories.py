@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from contexts.identity.application.accounts import AccountService
+from contexts.identity.contracts import UserRegistered
 from contexts.identity.domain.api_key import ApiKey, Scope
 from contexts.identity.domain.errors import EmailTaken, InvalidCredentials
 from contexts.identity.domain.user import User
@@ -81,9 +82,10 @@ async def test_registering_writes_user_registered_to_the_outbox_in_the_same_comm
         uow.collect(user)
         await uow.commit()
     async with identity.engine().connect() as connection:
-        rows = (await connection.execute(select(outbox))).mappings().all()
-    assert [row["event_type"] for row in rows] == ["UserRegistered"]
-    assert str(user.id) in rows[0]["payload"]
+        (entry,) = (await connection.execute(select(outbox))).mappings().all()
+    (registered,) = identity.codec().decode(entry["events"])
+    assert isinstance(registered, UserRegistered)
+    assert registered.user_id == user.id
 
 
 async def test_without_commit_nothing_is_written(identity: Any) -> None:

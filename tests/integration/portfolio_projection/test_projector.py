@@ -76,11 +76,9 @@ async def published_events(app: FastAPI) -> list[IntegrationEvent]:
     found: list[tuple[datetime, IntegrationEvent]] = []
     async with engine_of(app).connect() as connection:
         for table in (transaction_outbox, stock_outbox):
-            rows = await connection.execute(
-                select(table.c.event_type, table.c.payload, table.c.occurred_at)
-            )
-            for event_type, payload, occurred_at in rows:
-                found.append((occurred_at, codec.decode(event_type, payload)))
+            rows = await connection.execute(select(table.c.events, table.c.written_at))
+            for events, written_at in rows:
+                found += [(written_at, event) for event in codec.decode(events)]
     found.sort(key=lambda pair: pair[0])
     return [
         event

@@ -85,32 +85,44 @@ def test_every_stock_event_has_an_example() -> None:
 
 @pytest.mark.parametrize("event", EXAMPLES, ids=lambda e: type(e).__name__)
 def test_round_trip_is_exact(codec: EventCodec, event: IntegrationEvent) -> None:
-    name = codec.name_of(event)
-    assert name == type(event).__name__
-    decoded = codec.decode(name, codec.encode(event))
+    text = codec.encode([event])
+    assert json.loads(text)[0][0] == type(event).__name__
+    (decoded,) = codec.decode(text)
     assert decoded == event
     assert type(decoded) is type(event)
     for field in fields(event):
         assert type(getattr(decoded, field.name)) is type(getattr(event, field.name)), field.name
 
 
+def test_a_unit_of_work_s_events_round_trip_together_in_order(codec: EventCodec) -> None:
+    events = [*EXAMPLES, *reversed(EXAMPLES)]
+    assert codec.decode(codec.encode(events)) == events
+    assert codec.decode(codec.encode([])) == []
+
+
 def test_timestamps_keep_their_offset_and_microseconds(codec: EventCodec) -> None:
     at = datetime(2025, 3, 30, 1, 59, 59, 999999, tzinfo=timezone(timedelta(hours=2)))
     event = StockDelisted(stock_id=STOCK_ID, symbol="A", occurred_at=at)
-    decoded = codec.decode("StockDelisted", codec.encode(event))
+    (decoded,) = codec.decode(codec.encode([event]))
     assert decoded.occurred_at == at
     assert decoded.occurred_at.utcoffset() == timedelta(hours=2)
 
 
-def test_the_payload_is_plain_json_with_strings_for_ids(codec: EventCodec) -> None:
+def test_the_text_is_plain_json_pairs_of_type_and_event_with_strings_for_ids(
+    codec: EventCodec,
+) -> None:
     event = StockDelisted(stock_id=STOCK_ID, symbol="AAPL", occurred_at=AT)
-    payload = json.loads(codec.encode(event))
-    assert payload == {
-        "event_id": str(event.event_id),
-        "occurred_at": "2025-01-15T10:00:00.123456+00:00",
-        "stock_id": "12345678-1234-5678-1234-567812345678",
-        "symbol": "AAPL",
-    }
+    assert json.loads(codec.encode([event])) == [
+        [
+            "StockDelisted",
+            {
+                "event_id": str(event.event_id),
+                "occurred_at": "2025-01-15T10:00:00.123456+00:00",
+                "stock_id": "12345678-1234-5678-1234-567812345678",
+                "symbol": "AAPL",
+            },
+        ]
+    ]
 
 
 class Side(Enum):
@@ -147,9 +159,9 @@ def test_decimals_enums_tuples_and_nested_dataclasses_round_trip() -> None:
         note=None,
         flag=True,
     )
-    payload = codec.encode(event)
-    assert '"123456789012.12345678"' in payload  # a string, never a float
-    decoded = codec.decode("RichEvent", payload)
+    text = codec.encode([event])
+    assert '"123456789012.12345678"' in text  # a string, never a float
+    (decoded,) = codec.decode(text)
     assert decoded == event
     assert isinstance(decoded, RichEvent)
     assert str(decoded.price) == "123456789012.12345678"
@@ -162,7 +174,8 @@ def test_a_uuid_of_a_subclass_is_written_as_any_uuid(codec: EventCodec) -> None:
         pass
 
     event = StockDelisted(stock_id=DriverUUID(str(STOCK_ID)), symbol="A", occurred_at=AT)
-    decoded = codec.decode("StockDelisted", codec.encode(event))
+    (decoded,) = codec.decode(codec.encode([event]))
+    assert isinstance(decoded, StockDelisted)
     assert decoded.stock_id == STOCK_ID
     assert type(decoded.stock_id) is UUID
 
@@ -172,14 +185,15 @@ def test_a_value_json_has_no_text_for_is_refused() -> None:
     class OddEvent(IntegrationEvent):
         share: Fraction
 
-    with pytest.raises(TypeError, match="not JSON serializable: Fraction"):
-        EventCodec().encode(OddEvent(share=Fraction(1, 3)))
-
-
-def test_an_unregistered_event_cannot_be_encoded_by_name() -> None:
     codec = EventCodec()
-    with pytest.raises(KeyError):
-        codec.name_of(StockDelisted(stock_id=STOCK_ID, symbol="A"))
+    codec.register(OddEvent)
+    with pytest.raises(TypeError, match="not JSON serializable: Fraction"):
+        codec.encode([OddEvent(share=Fraction(1, 3))])
+
+
+def test_an_unregistered_event_cannot_be_encoded() -> None:
+    with pytest.raises(KeyError, match="StockDelisted is not registered"):
+        EventCodec().encode([StockDelisted(stock_id=STOCK_ID, symbol="A")])
 
 
 def test_two_event_types_with_one_name_are_refused(codec: EventCodec) -> None:
@@ -202,4 +216,4 @@ def test_an_event_type_with_a_dict_is_refused(codec: EventCodec) -> None:
 
 def test_registering_the_same_type_twice_is_harmless(codec: EventCodec) -> None:
     codec.register(*STOCK_EVENTS)
-    assert codec.name_of(EXAMPLES[3]) == "StockDelisted"
+    assert codec.decode(codec.encode([EXAMPLES[3]])) == [EXAMPLES[3]]

@@ -51,7 +51,8 @@ def codec() -> EventCodec:
 
 def test_a_transaction_event_is_plain_json_with_strings_for_numbers_and_ids() -> None:
     event = TransactionRecorded(transaction=data(), occurred_at=AT)
-    payload = json.loads(codec().encode(event))
+    ((name, payload),) = json.loads(codec().encode([event]))
+    assert name == "TransactionRecorded"
     assert payload == {
         "event_id": str(event.event_id),
         "occurred_at": "2025-01-15T10:00:00.123456+00:00",
@@ -86,9 +87,9 @@ def test_transaction_events_round_trip_digit_for_digit() -> None:
             event_id=uuid4(),
         ),
     ]
-    for event in events:
-        decoded = codec().decode(type(event).__name__, codec().encode(event))
-        assert decoded == event
+    decoded_events = codec().decode(codec().encode(events))
+    assert decoded_events == events
+    for decoded, event in zip(decoded_events, events, strict=True):
         assert type(decoded) is type(event)
         assert isinstance(decoded, TransactionRecorded | TransactionVoided)
         assert isinstance(event, TransactionRecorded | TransactionVoided)

@@ -6,9 +6,8 @@ from datetime import datetime
 from typing import Any, cast
 
 from shared_kernel.application.clock import SystemClock
-from shared_kernel.domain.events import IntegrationEvent
 from shared_kernel.infrastructure.event_bus import InProcessEventBus
-from shared_kernel.infrastructure.outbox import Outbox, OutboxRelay
+from shared_kernel.infrastructure.outbox import Outbox, OutboxEntry, OutboxRelay
 
 
 class SlowOutbox:
@@ -20,7 +19,7 @@ class SlowOutbox:
         self.claims_finished = 0
         self.claimed = asyncio.Event()
 
-    async def claim_due(self, *args: Any, **kwargs: Any) -> list[IntegrationEvent]:
+    async def claim_due(self, *args: Any, **kwargs: Any) -> list[OutboxEntry]:
         self.claiming.set()
         await self.release.wait()
         self.claims_finished += 1
