@@ -50,6 +50,15 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
         return
+    yield from empty_postgresql_database()
+
+
+@pytest.fixture
+def empty_postgresql_url() -> Iterator[str]:
+    yield from empty_postgresql_database()
+
+
+def empty_postgresql_database() -> Iterator[str]:
     reason = postgres_unavailable_reason()
     if reason is not None:
         if POSTGRES_REQUIRED:
@@ -220,3 +229,25 @@ def test_the_outbox_s_undelivered_events_survive_the_move_to_entries_and_back(
     )
     assert dict(row) == old_rows[0]
     upgrade_to_heads(empty_database_url)
+
+
+def outbox_compression(connection: Connection) -> dict[str, str]:
+    """The compression method of each outbox's events column (l: lz4)."""
+    rows = connection.execute(
+        sa.text(
+            "SELECT c.relname, a.attcompression::text FROM pg_attribute a"
+            " JOIN pg_class c ON c.oid = a.attrelid"
+            " WHERE c.relname LIKE '%\\_outbox' AND a.attname = 'events'"
+        )
+    )
+    return {str(row[0]): str(row[1]) for row in rows}
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_outbox_events_are_compressed_with_lz4(
+    empty_postgresql_url: str,
+) -> None:
+    upgrade_to_heads(empty_postgresql_url)
+    assert inspect_database(empty_postgresql_url, outbox_compression) == {
+        f"{prefix}_outbox": "l" for prefix in ("identity", "portfolio", "stock", "txn")
+    }
