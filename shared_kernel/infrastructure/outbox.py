@@ -66,7 +66,7 @@ class OutboxEntry:
     """The events one unit of work committed, as one outbox row."""
 
     entry_id: UUID
-    events: Sequence[IntegrationEvent]
+    events: tuple[IntegrationEvent, ...]
 
 
 class Outbox:
@@ -80,6 +80,9 @@ class Outbox:
             update(table)
             .where(in_value_list(table.c.entry_id, "entry_ids"))
             .values(next_attempt_at=bindparam("until"))
+        )
+        self._events_of = select(table.c.entry_id, table.c.events).where(
+            in_value_list(table.c.entry_id, "entry_ids")
         )
         # Run after every delivery: compiled once, run on the driver.
         self._mark_delivered = CompiledWrite(
@@ -119,11 +122,15 @@ class Outbox:
         self,
         engine: AsyncEngine,
         now: datetime,
-        limit: int,
+        max_events: int,
         *,
         written_before: datetime | None = None,
     ) -> list[OutboxEntry]:
-        """Lease up to ``limit`` due entries and return them.
+        """Lease due entries, oldest first, and return them.
+
+        They hold up to ``max_events`` events together; an entry that holds
+        more is leased alone. (An import's entry holds a hundred thousand: a
+        hundred of them, decoded at once, would not fit in memory.)
 
         An entry is due when its next attempt is; with ``written_before``, an
         entry never attempted and written before then is due too, its grace
@@ -142,22 +149,32 @@ class Outbox:
                 ),
             )
         async with write_transaction(engine) as connection:
-            rows = (
+            candidates = (
                 await connection.execute(
-                    select(t.c.entry_id, t.c.events)
+                    select(t.c.entry_id, t.c.event_count)
                     .where(t.c.delivered_at.is_(None), due)
                     .order_by(t.c.written_at)
-                    .limit(limit)
+                    .limit(max_events)
                     .with_for_update(skip_locked=True)
                 )
             ).all()
-            if rows:
-                await connection.execute(
-                    self._lease,
-                    {"entry_ids": [row.entry_id for row in rows], "until": now + CLAIM_LEASE},
-                )
+            chosen: list[UUID] = []
+            events = 0
+            for entry_id, event_count in candidates:
+                events += event_count
+                if chosen and events > max_events:
+                    break
+                chosen.append(entry_id)
+            rows: dict[UUID, str] = {}
+            if chosen:
+                parameters = {"entry_ids": chosen, "until": now + CLAIM_LEASE}
+                await connection.execute(self._lease, parameters)
+                result = await connection.execute(self._events_of, parameters)
+                rows = {row.entry_id: row.events for row in result}
             await commit(connection)
-        return [OutboxEntry(row.entry_id, self._codec.decode(row.events)) for row in rows]
+        return [
+            OutboxEntry(entry_id, tuple(self._codec.decode(rows[entry_id]))) for entry_id in chosen
+        ]
 
     async def mark_delivered(
         self, engine: AsyncEngine, entry_ids: Sequence[UUID], now: datetime
@@ -266,14 +283,14 @@ class OutboxRelay:
         outboxes: Sequence[Outbox],
         clock: Clock,
         poll_interval_seconds: float = 1.0,
-        batch_size: int = 100,
+        events_per_claim: int = 100,
     ) -> None:
         self._engine = engine
         self._bus = bus
         self._outboxes = list(outboxes)
         self._clock = clock
         self._poll_interval = poll_interval_seconds
-        self._batch_size = batch_size
+        self._events_per_claim = events_per_claim
         self._lines: dict[Outbox, _DeliveryLine] = {}
 
     async def deliver(self, outbox: Outbox, entries: Sequence[OutboxEntry]) -> None:
@@ -321,12 +338,13 @@ class OutboxRelay:
         total = 0
         for outbox in self._outboxes:
             while entries := await outbox.claim_due(
-                self._engine, self._clock.now(), self._batch_size, written_before=written_before
+                self._engine,
+                self._clock.now(),
+                self._events_per_claim,
+                written_before=written_before,
             ):
                 await self.deliver(outbox, entries)
                 total += sum(len(entry.events) for entry in entries)
-                if len(entries) < self._batch_size:
-                    break
         return total
 
     async def backlog(self) -> int:

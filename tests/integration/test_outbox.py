@@ -303,7 +303,7 @@ async def test_a_duplicate_delivery_is_applied_once(
     assert effects == [event.event_id]
 
     assert await root.bus().dispatch([event]) == {}  # the same event again
-    entry = OutboxEntry(row.entry_id, [event])
+    entry = OutboxEntry(row.entry_id, (event,))
     await root.relay().deliver(stock_context.outbox(), [entry, entry])  # and twice more
     assert effects == [event.event_id]
     async with engine.connect() as connection:
@@ -331,6 +331,6 @@ async def test_a_failed_effect_releases_the_claim_for_the_retry(
     row = await only_entry(engine)
     assert row.delivered_at is None
     (event,) = root.codec().decode(row.events)
-    await root.relay().deliver(stock_context.outbox(), [OutboxEntry(row.entry_id, [event])])
+    await root.relay().deliver(stock_context.outbox(), [OutboxEntry(row.entry_id, (event,))])
     assert effects == [event.event_id]
     assert (await only_entry(engine)).delivered_at is not None

@@ -22,6 +22,7 @@ from shared_kernel.domain.events import IntegrationEvent
 from shared_kernel.infrastructure.database import commit, write_transaction
 from shared_kernel.infrastructure.event_bus import InProcessEventBus
 from shared_kernel.infrastructure.outbox import (
+    CLAIM_LEASE,
     IMMEDIATE_DELIVERY_GRACE,
     Outbox,
     OutboxEntry,
@@ -37,18 +38,24 @@ async def outbox(container: RootContainer) -> AsyncIterator[Outbox]:
     await container.engine().dispose()
 
 
-async def committed_at(engine: AsyncEngine, outbox: Outbox, written_at: datetime) -> OutboxEntry:
-    """The entry of an event committed to the outbox at ``written_at`` and never delivered."""
-    event = StockRegistered(
-        stock_id=uuid4(),
-        symbol="ORPH",
-        name="Orphan",
-        currency="USD",
-        sector=None,
-        industry_group=None,
-    )
+async def committed_at(
+    engine: AsyncEngine, outbox: Outbox, written_at: datetime, events: int = 1
+) -> OutboxEntry:
+    """The entry of ``events`` events committed to the outbox at ``written_at`` and never
+    delivered."""
+    registered = [
+        StockRegistered(
+            stock_id=uuid4(),
+            symbol="ORPH",
+            name="Orphan",
+            currency="USD",
+            sector=None,
+            industry_group=None,
+        )
+        for _ in range(events)
+    ]
     async with write_transaction(engine) as connection:
-        entry = await outbox.add(connection, [event], written_at)
+        entry = await outbox.add(connection, registered, written_at)
         await commit(connection)
     return entry
 
@@ -77,6 +84,31 @@ async def test_rows_written_before_the_relay_started_are_due_at_once(
     assert await claimed(engine, outbox, now, written_before=started) == [orphan.entry_id]
     assert await claimed(engine, outbox, now, written_before=started) == []  # leased now
     assert await claimed(engine, outbox, now + IMMEDIATE_DELIVERY_GRACE, None) == [live.entry_id]
+
+
+async def test_a_claim_holds_up_to_its_events_or_one_larger_entry(
+    engine: AsyncEngine, outbox: Outbox
+) -> None:
+    now = datetime.now(UTC)
+    written = now - 2 * IMMEDIATE_DELIVERY_GRACE
+    small, other, large = [
+        await committed_at(engine, outbox, written + index * SECOND, events)
+        for index, events in enumerate((2, 2, 5))
+    ]
+
+    async def claim() -> list[tuple[UUID, int]]:
+        entries = await outbox.claim_due(engine, now, 3)
+        return [(entry.entry_id, len(entry.events)) for entry in entries]
+
+    assert await claim() == [(small.entry_id, 2)]  # 2 + 2 events would be more than 3
+    assert await claim() == [(other.entry_id, 2)]
+    assert await claim() == [(large.entry_id, 5)]  # alone, though it holds more
+    assert await claim() == []
+    later = now + CLAIM_LEASE  # the leases ran out: due again, and 2 + 2 events fit in 4
+    assert [entry.events for entry in await outbox.claim_due(engine, later, 4)] == [
+        small.events,
+        other.events,
+    ]
 
 
 async def test_a_row_in_back_off_keeps_its_schedule(engine: AsyncEngine, outbox: Outbox) -> None:
