@@ -88,9 +88,8 @@ def decimal_from_text(text: str, field_name: str) -> Decimal:
 def parse_decimal(text: str, field_name: str) -> Decimal:
     """Read a decimal exactly from text (a CSV cell), within the input limits."""
     value = decimal_from_text(text, field_name)
-    cell = text.strip()
-    if not value or (len(cell) <= MAX_DECIMAL_PLACES and "e" not in cell.lower()):
-        return value  # zero (whatever its exponent), or too few digits to pass either limit
+    if not value or (len(text) <= MAX_DECIMAL_PLACES and "e" not in text and "E" not in text):
+        return value  # zero (whatever its exponent), or too few characters to pass either limit
     _sign, digits, exponent = value.as_tuple()
     assert isinstance(exponent, int)
     significant = list(digits)
