@@ -20,6 +20,16 @@ from sqlalchemy.schema import SchemaItem
 from shared_kernel.infrastructure.column_types import UtcDateTime
 
 
+def _delivery_columns() -> list[SchemaItem]:
+    """How far delivery got: the same before and after entries."""
+    return [
+        sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("next_attempt_at", UtcDateTime(), nullable=False),
+        sa.Column("delivered_at", UtcDateTime(), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+    ]
+
+
 def _event_row_columns(name: str) -> list[SchemaItem]:
     """The outbox as it was until entries: one row per event."""
     return [
@@ -27,10 +37,7 @@ def _event_row_columns(name: str) -> list[SchemaItem]:
         sa.Column("event_type", sa.String(length=100), nullable=False),
         sa.Column("payload", sa.Text(), nullable=False),
         sa.Column("occurred_at", UtcDateTime(), nullable=False),
-        sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
-        sa.Column("next_attempt_at", UtcDateTime(), nullable=False),
-        sa.Column("delivered_at", UtcDateTime(), nullable=True),
-        sa.Column("last_error", sa.Text(), nullable=True),
+        *_delivery_columns(),
         sa.PrimaryKeyConstraint("event_id", name=f"pk_{name}"),
     ]
 
@@ -42,10 +49,7 @@ def _entry_columns(name: str) -> list[SchemaItem]:
         sa.Column("events", sa.Text(), nullable=False),
         sa.Column("event_count", sa.Integer(), nullable=False),
         sa.Column("written_at", UtcDateTime(), nullable=False),
-        sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
-        sa.Column("next_attempt_at", UtcDateTime(), nullable=False),
-        sa.Column("delivered_at", UtcDateTime(), nullable=True),
-        sa.Column("last_error", sa.Text(), nullable=True),
+        *_delivery_columns(),
         sa.PrimaryKeyConstraint("entry_id", name=f"pk_{name}"),
     ]
 

@@ -71,14 +71,15 @@ def empty_postgresql_database() -> Iterator[str]:
         drop_postgres_database(url)
 
 
-def inspect_database(url: str, look: Any) -> Any:
-    """Run ``look(sync_connection)`` on the database and return its result."""
+def on_database(url: str, work: Any) -> Any:
+    """Run ``work(sync_connection)`` on the database, in a transaction that commits,
+    and return its result."""
 
     async def run() -> Any:
         engine = create_engine(make_url(url))
         try:
-            async with engine.connect() as connection:
-                return await connection.run_sync(look)
+            async with engine.begin() as connection:
+                return await connection.run_sync(work)
         finally:
             await engine.dispose()
 
@@ -98,13 +99,11 @@ def schema_drift(connection: Connection) -> list[Any]:
 
 
 def test_upgrade_builds_exactly_the_declared_schema(empty_database_url: str) -> None:
-    assert inspect_database(empty_database_url, table_names) == set()
+    assert on_database(empty_database_url, table_names) == set()
     upgrade_to_heads(empty_database_url)
-    assert inspect_database(empty_database_url, table_names) == DECLARED_TABLES | {
-        "alembic_version"
-    }
-    assert inspect_database(empty_database_url, current_revisions) == head_revisions()
-    assert inspect_database(empty_database_url, schema_drift) == []
+    assert on_database(empty_database_url, table_names) == DECLARED_TABLES | {"alembic_version"}
+    assert on_database(empty_database_url, current_revisions) == head_revisions()
+    assert on_database(empty_database_url, schema_drift) == []
     assert {"stock_stocks", "stock_prices", "stock_splits", "stock_outbox", "stock_inbox"} <= (
         DECLARED_TABLES
     )
@@ -114,27 +113,13 @@ def test_downgrade_to_base_and_up_again(empty_database_url: str) -> None:
     upgrade_to_heads(empty_database_url)
     upgrade_to_heads(empty_database_url)  # a second upgrade is a no-op
     command.downgrade(alembic_config(empty_database_url), "base")
-    left = inspect_database(empty_database_url, table_names)
+    left = on_database(empty_database_url, table_names)
     assert not {name for name in left if name.startswith("stock_")}
     assert left <= {"alembic_version"}
-    assert inspect_database(empty_database_url, current_revisions) == set()
+    assert on_database(empty_database_url, current_revisions) == set()
     upgrade_to_heads(empty_database_url)
-    assert inspect_database(empty_database_url, schema_drift) == []
-    assert inspect_database(empty_database_url, current_revisions) == head_revisions()
-
-
-def change_database(url: str, work: Any) -> Any:
-    """Run ``work(sync_connection)`` in a transaction that commits, and return its result."""
-
-    async def run() -> Any:
-        engine = create_engine(make_url(url))
-        try:
-            async with engine.begin() as connection:
-                return await connection.run_sync(work)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
+    assert on_database(empty_database_url, schema_drift) == []
+    assert on_database(empty_database_url, current_revisions) == head_revisions()
 
 
 STOCK_OUTBOX_OF_EVENT_ROWS = sa.Table(
@@ -188,13 +173,13 @@ def test_the_outbox_s_undelivered_events_survive_the_move_to_entries_and_back(
     config = alembic_config(empty_database_url)
     upgrade_to_heads(empty_database_url)
     command.downgrade(config, "stock_0002")
-    change_database(
+    on_database(
         empty_database_url,
         lambda connection: connection.execute(sa.insert(STOCK_OUTBOX_OF_EVENT_ROWS), old_rows),
     )
 
     upgrade_to_heads(empty_database_url)
-    (entry,) = change_database(
+    (entry,) = on_database(
         empty_database_url,
         lambda connection: list(connection.execute(sa.select(stock_outbox)).mappings()),
     )
@@ -221,7 +206,7 @@ def test_the_outbox_s_undelivered_events_survive_the_move_to_entries_and_back(
     }
 
     command.downgrade(config, "stock_0002")
-    (row,) = change_database(
+    (row,) = on_database(
         empty_database_url,
         lambda connection: list(
             connection.execute(sa.select(STOCK_OUTBOX_OF_EVENT_ROWS)).mappings()
@@ -248,6 +233,6 @@ def test_on_postgresql_the_outbox_events_are_compressed_with_lz4(
     empty_postgresql_url: str,
 ) -> None:
     upgrade_to_heads(empty_postgresql_url)
-    assert inspect_database(empty_postgresql_url, outbox_compression) == {
+    assert on_database(empty_postgresql_url, outbox_compression) == {
         f"{prefix}_outbox": "l" for prefix in ("identity", "portfolio", "stock", "txn")
     }
