@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -80,10 +81,10 @@ def _check_header(header: list[str], required: frozenset[str], optional: frozens
         for name in header
         if name not in required | optional
     ]
-    duplicated = {name for name in header if header.count(name) > 1}
     problems += [
         ErrorDetail(line=HEADER_LINE, field=name, message="column appears more than once")
-        for name in sorted(duplicated)
+        for name, count in sorted(Counter(header).items())
+        if count > 1
     ]
     if problems:
         raise ImportRejected(problems)

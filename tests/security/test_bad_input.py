@@ -188,6 +188,22 @@ def cases() -> Iterator[Case]:
             "IMPORT_REJECTED",
             {"content": csv, "headers": {"Content-Type": "text/csv"}},
         )
+    # A header repeating a column up to a megabyte: checked in one pass (it took hours).
+    for path, header in [
+        ("/api/v1/prices/import", b"symbol,date" + b",close" * 170_000),
+        (
+            "/api/v1/portfolios/{portfolio_id}/transactions/import",
+            b"type" + b",executed_at" * 80_000,
+        ),
+    ]:
+        yield Case(
+            f"repeated-columns-{path}",
+            "POST",
+            path,
+            422,
+            "IMPORT_REJECTED",
+            {"content": header + b"\n", "headers": {"Content-Type": "text/csv"}},
+        )
     # 1 MB strings and null bytes in every string field of every create body.
     for kind, names in STRING_FIELDS.items():
         path, body = creates[kind]
@@ -485,6 +501,7 @@ def test_the_cases_cover_every_kind_of_bad_input() -> None:
         "streamed-",
         "content-type-",
         "invalid-utf8-",
+        "repeated-columns-",
         "1MB-",
         "nul-",
         "string-NaN",
