@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -11,6 +12,8 @@ from dataclasses import dataclass
 from shared_kernel.domain.errors import ErrorDetail, ImportRejected
 
 HEADER_LINE = 1
+MAX_HEADER_PROBLEMS = 100
+"""The header's problems listed one by one; beyond them, one more says how many are left."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,19 +75,29 @@ def _not_csv(line: int, error: csv.Error) -> ErrorDetail:
 
 
 def _check_header(header: list[str], required: frozenset[str], optional: frozenset[str]) -> None:
-    problems = [
-        ErrorDetail(line=HEADER_LINE, field=name, message="required column is missing")
-        for name in sorted(required - set(header))
-    ]
-    problems += [
-        ErrorDetail(line=HEADER_LINE, field=name or "(blank)", message="unknown column")
-        for name in header
-        if name not in required | optional
-    ]
-    problems += [
-        ErrorDetail(line=HEADER_LINE, field=name, message="column appears more than once")
-        for name, count in sorted(Counter(header).items())
-        if count > 1
-    ]
-    if problems:
-        raise ImportRejected(problems)
+    counts = Counter(header)
+    problems = itertools.chain(
+        (
+            ErrorDetail(line=HEADER_LINE, field=name, message="required column is missing")
+            for name in sorted(required - counts.keys())
+        ),
+        (
+            ErrorDetail(line=HEADER_LINE, field=name or "(blank)", message="unknown column")
+            for name in header
+            if name not in required and name not in optional
+        ),
+        (
+            ErrorDetail(line=HEADER_LINE, field=name, message="column appears more than once")
+            for name in sorted(name for name, count in counts.items() if count > 1)
+        ),
+    )
+    # A header is no row: its problems are listed up to a bound. A megabyte of column
+    # names made a hundred megabytes of errors, and seconds of work.
+    listed = list(itertools.islice(problems, MAX_HEADER_PROBLEMS))
+    more = sum(1 for _ in problems)
+    if more:
+        listed.append(
+            ErrorDetail(line=HEADER_LINE, message=f"and {more} more problems with the header")
+        )
+    if listed:
+        raise ImportRejected(listed)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared_kernel.application.csv_table import CsvRow, read_csv
+from shared_kernel.application.csv_table import MAX_HEADER_PROBLEMS, CsvRow, read_csv
 from shared_kernel.domain.errors import ImportRejected
 
 REQUIRED = frozenset({"symbol", "date", "close"})
@@ -93,6 +93,16 @@ def test_a_header_repeating_columns_a_million_times_names_each_once() -> None:
         (1, "close", "column appears more than once"),
         (1, "volume", "column appears more than once"),
     ]
+
+
+def test_a_header_s_problems_are_listed_up_to_a_bound_then_counted() -> None:
+    names = [f"extra{number}" for number in range(MAX_HEADER_PROBLEMS + 250)]
+    header = ",".join(["symbol", "date", "close", *names]).encode() + b"\n"
+    problems = rejection(header)
+    assert problems[:MAX_HEADER_PROBLEMS] == [
+        (1, name, "unknown column") for name in names[:MAX_HEADER_PROBLEMS]
+    ]
+    assert problems[MAX_HEADER_PROBLEMS:] == [(1, None, "and 250 more problems with the header")]
 
 
 def test_an_empty_file_is_rejected() -> None:
