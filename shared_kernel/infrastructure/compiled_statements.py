@@ -29,7 +29,7 @@ import contextlib
 import operator
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
@@ -58,19 +58,13 @@ class _Plan:
     """(name, value when not given, processor) of each positional parameter."""
     result_processors: tuple[tuple[int, Processor], ...]
     """(column index, processor) for the columns that have one."""
-    take_all: Callable[[Mapping[str, Any]], Sequence[Any]]
+    take_all: Callable[[Mapping[str, Any]], Sequence[Any]] = field(init=False, repr=False)
     """Every parameter's value at once, in order (``KeyError`` when one is not given)."""
-    processed: tuple[tuple[int, Processor], ...]
+    processed: tuple[tuple[int, Processor], ...] = field(init=False, repr=False)
     """(parameter index, processor) for the parameters that have one."""
 
-    @classmethod
-    def of(
-        cls,
-        sql: str,
-        parameters: tuple[tuple[str, Any, Processor | None], ...],
-        result_processors: tuple[tuple[int, Processor], ...],
-    ) -> _Plan:
-        names = [name for name, _, _ in parameters]
+    def __post_init__(self) -> None:
+        names = [name for name, _, _ in self.parameters]
 
         def one_by_one(given: Mapping[str, Any]) -> list[Any]:
             return [given[name] for name in names]
@@ -79,10 +73,11 @@ class _Plan:
         take_all = operator.itemgetter(*names) if len(names) > 1 else one_by_one
         processed = tuple(
             (index, processor)
-            for index, (_, _, processor) in enumerate(parameters)
+            for index, (_, _, processor) in enumerate(self.parameters)
             if processor is not None
         )
-        return cls(sql, parameters, result_processors, take_all, processed)
+        object.__setattr__(self, "take_all", take_all)  # derived once: the plan is frozen
+        object.__setattr__(self, "processed", processed)
 
     def arguments(self, parameters: Mapping[str, Any]) -> list[Any]:
         """The positional arguments for ``parameters``, each processed.
@@ -171,7 +166,7 @@ class _Compiled:
             )
             is not None
         )
-        return _Plan.of(
+        return _Plan(
             sql=compiled.string,
             parameters=tuple(
                 (

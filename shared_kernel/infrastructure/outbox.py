@@ -154,7 +154,7 @@ class Outbox:
                     select(t.c.entry_id, t.c.event_count)
                     .where(t.c.delivered_at.is_(None), due)
                     .order_by(t.c.written_at)
-                    .limit(max_events)
+                    .limit(max_events)  # every entry holds at least one event
                     .with_for_update(skip_locked=True)
                 )
             ).all()
