@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 from shared_kernel.domain.errors import InvalidInput
@@ -36,6 +37,17 @@ EXACT = Context(prec=1_000, rounding=ROUND_HALF_EVEN)
 ``MAX_DECIMAL_DIGITS`` digits each), and sums of such, stay far within its
 1,000 digits. Every module that sums or multiplies amounts or quantities
 exactly does so in this one context."""
+
+
+def exact_sum(values: Iterable[Decimal]) -> Decimal:
+    """Σ ``values`` in ``EXACT``. Python's ``sum`` (and ``+``) of decimals rounds to the
+    thread's context, 28 significant digits by default: a sum of amounts with 12
+    places each can have more, and rounded there first, then to the cent, it can
+    be a cent off."""
+    total = Decimal(0)
+    for value in values:
+        total = EXACT.add(total, value)
+    return total
 
 
 def currency_code(value: str, field_name: str = "currency") -> str:

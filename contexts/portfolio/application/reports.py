@@ -20,7 +20,7 @@ from contexts.portfolio.domain.position import CostBasisMethod
 from contexts.stock.contracts import StockCatalog, StockQuote
 from shared_kernel.application.clock import Clock
 from shared_kernel.domain.errors import InvalidInput
-from shared_kernel.domain.money import EXACT
+from shared_kernel.domain.money import EXACT, exact_sum
 
 _RATIO = Context(prec=34, rounding=ROUND_HALF_EVEN)
 _ZERO = Decimal(0)
@@ -137,7 +137,7 @@ class PortfolioReports:
             for f, quote in shown
             if quote.latest is not None
         }
-        priced_value = sum(market_values.values(), _ZERO)
+        priced_value = exact_sum(market_values.values())
         lines = sorted(
             (
                 self._line(f, quote, market_values.get(f.stock_id), method, priced_value)
@@ -146,17 +146,17 @@ class PortfolioReports:
             key=lambda line: line.symbol,
         )
         with_value = [line for line in lines if line.market_value is not None]
-        market_value = sum((line.market_value or _ZERO for line in with_value), _ZERO)
+        market_value = exact_sum(line.market_value or _ZERO for line in with_value)
         totals = HoldingsTotals(
-            cost_basis=sum((line.cost_basis for line in lines), _ZERO),
+            cost_basis=exact_sum(line.cost_basis for line in lines),
             market_value=market_value,
-            unrealized_gain=sum((line.unrealized_gain or _ZERO for line in with_value), _ZERO),
-            realized_gain=sum((f.realized_gain(method) for f in figures), _ZERO),
-            dividends=sum((f.dividends for f in figures), _ZERO),
-            fees=sum((f.fees for f in figures), _ZERO),
-            taxes=sum((f.taxes for f in figures), _ZERO),
+            unrealized_gain=exact_sum(line.unrealized_gain or _ZERO for line in with_value),
+            realized_gain=exact_sum(f.realized_gain(method) for f in figures),
+            dividends=exact_sum(f.dividends for f in figures),
+            fees=exact_sum(f.fees for f in figures),
+            taxes=exact_sum(f.taxes for f in figures),
             cash_balance=owned.cash_balance,
-            total_value=market_value + owned.cash_balance,
+            total_value=EXACT.add(market_value, owned.cash_balance),
         )
         return HoldingsReport(portfolio_id, owned.currency, method, lines, totals)
 
@@ -206,8 +206,8 @@ class PortfolioReports:
                 key = line.sector or UNCLASSIFIED
             else:
                 key = line.industry_group or UNCLASSIFIED
-            values[key] += line.market_value
-        total = sum(values.values(), _ZERO)
+            values[key] = EXACT.add(values[key], line.market_value)
+        total = exact_sum(values.values())
         items = [
             AllocationItem(key, value, _ratio(value, total) or _ZERO)
             for key, value in sorted(values.items(), key=lambda item: (-item[1], item[0]))

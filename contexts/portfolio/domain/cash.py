@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal, localcontext
+from decimal import Decimal
 from enum import StrEnum
 
-from shared_kernel.domain.money import EXACT
+from shared_kernel.domain.money import EXACT, exact_sum
 
 
 class CashKind(StrEnum):
@@ -51,18 +51,17 @@ class CashEntry:
         DIVIDEND's or INTEREST's ``fee``, do not count: the formula has no term
         for them.
         """
-        with localcontext(EXACT):
-            match self.kind:
-                case CashKind.BUY:
-                    return -(self.amount + self.fee + self.tax)
-                case CashKind.SELL:
-                    return self.amount - self.fee - self.tax
-                case CashKind.DIVIDEND | CashKind.INTEREST:
-                    return self.amount - self.tax
-                case CashKind.DEPOSIT:
-                    return self.amount
-                case CashKind.WITHDRAWAL | CashKind.FEE:
-                    return -self.amount
+        match self.kind:
+            case CashKind.BUY:
+                return EXACT.minus(EXACT.add(EXACT.add(self.amount, self.fee), self.tax))
+            case CashKind.SELL:
+                return EXACT.subtract(EXACT.subtract(self.amount, self.fee), self.tax)
+            case CashKind.DIVIDEND | CashKind.INTEREST:
+                return EXACT.subtract(self.amount, self.tax)
+            case CashKind.DEPOSIT:
+                return self.amount
+            case CashKind.WITHDRAWAL | CashKind.FEE:
+                return EXACT.minus(self.amount)
 
 
 def cash_balance(entries: Iterable[CashEntry]) -> Decimal:
@@ -72,5 +71,4 @@ def cash_balance(entries: Iterable[CashEntry]) -> Decimal:
     − Σ BUY (amount + fee + tax) + Σ SELL (amount − fee − tax)
     + Σ DIVIDEND/INTEREST (amount − tax) − Σ FEE amount, exactly.
     """
-    with localcontext(EXACT):
-        return sum((entry.cash_effect for entry in entries), Decimal(0))
+    return exact_sum(entry.cash_effect for entry in entries)

@@ -30,6 +30,7 @@ from contexts.portfolio.infrastructure.tables import (
 )
 from contexts.stock.contracts import SplitInfo
 from contexts.transaction.contracts import TransactionData
+from shared_kernel.domain.money import EXACT
 from shared_kernel.infrastructure.compiled_statements import (
     CompiledSelect,
     CompiledWrite,
@@ -276,11 +277,13 @@ class SqlProjectionStore:
                 new_copies.append(data)
                 voided_at[data.transaction_id] = data.voided_at
                 if data.voided_at is None:
-                    cash[data.portfolio_id] += _cash_effect(data)
+                    cash[data.portfolio_id] = EXACT.add(cash[data.portfolio_id], _cash_effect(data))
             elif voided_at[data.transaction_id] is None and data.voided_at is not None:
                 newly_voided[data.transaction_id] = data.voided_at
                 voided_at[data.transaction_id] = data.voided_at
-                cash[data.portfolio_id] -= _cash_effect(data)
+                cash[data.portfolio_id] = EXACT.subtract(
+                    cash[data.portfolio_id], _cash_effect(data)
+                )
         if new_copies:
             await _INSERT_COPY.execute_many(self._connection, [_copy(data) for data in new_copies])
         if newly_voided:
@@ -389,12 +392,12 @@ class SqlProjectionStore:
         balance = await self._connection.scalar(
             select(cash_balances.c.balance).where(cash_balances.c.portfolio_id == portfolio_id)
         )
+        new_balance = EXACT.add(balance or _ZERO, delta)
         await self._connection.execute(
             conflict_insert(self._connection, cash_balances)
-            .values(portfolio_id=portfolio_id, balance=(balance or _ZERO) + delta)
+            .values(portfolio_id=portfolio_id, balance=new_balance)
             .on_conflict_do_update(
-                index_elements=[cash_balances.c.portfolio_id],
-                set_={"balance": (balance or _ZERO) + delta},
+                index_elements=[cash_balances.c.portfolio_id], set_={"balance": new_balance}
             )
         )
 

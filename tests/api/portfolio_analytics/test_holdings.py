@@ -260,6 +260,27 @@ async def test_cash_balance_follows_the_formula_of_api_md(
     assert await differences(app, portfolio_id) == []
 
 
+async def test_totals_and_the_cash_balance_are_summed_without_rounding(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """Sums have more than Python's default 28 digits: rounded there first, the exact
+    …00499999999995 became …0050000000 and then a cent (ROUND_HALF_UP)."""
+    portfolio_id = await create_portfolio(client)
+    big, small = await create_stock(client, "BIG"), await create_stock(client, "SML")
+    at = "2024-03-01T10:00:00Z"
+    await trade(client, portfolio_id, "BUY", big, "1", "100000000000000000", at)
+    await trade(client, portfolio_id, "BUY", small, "0.05", "0.099999999999", at)
+    # market value and cost: 100,000,000,000,000,000.004,999,999,999,95 (32 digits)
+    await set_prices(client, big, {"2024-03-01": "100000000000000000"})
+    await set_prices(client, small, {"2024-03-01": "0.099999999999"})
+    totals = (await get_holdings(client, portfolio_id))["totals"]
+    assert totals["market_value"] == "100000000000000000.00"
+    assert totals["cost_basis"] == "100000000000000000.00"
+    assert totals["cash_balance"] == "-100000000000000000.00"
+    assert totals["total_value"] == "0.00"
+    assert await differences(app, portfolio_id) == []
+
+
 # --- voids ---------------------------------------------------------------------
 
 

@@ -13,11 +13,30 @@ from shared_kernel.domain.errors import InvalidInput
 from shared_kernel.domain.money import (
     MAX_DECIMAL_DIGITS,
     MAX_DECIMAL_PLACES,
+    exact_sum,
     non_negative,
     parse_decimal,
     positive,
 )
 from shared_kernel.domain.text import optional_text, required_text
+
+amounts = st.decimals(
+    min_value=Decimal("-999999999999999999.999999999999"),
+    max_value=Decimal("999999999999999999.999999999999"),
+    places=MAX_DECIMAL_PLACES,
+)
+
+
+@given(st.lists(amounts, max_size=20))
+def test_exact_sum_is_the_sum_of_the_fractions(values: list[Decimal]) -> None:
+    assert Fraction(exact_sum(values)) == sum(map(Fraction, values), Fraction(0))
+
+
+def test_exact_sum_keeps_what_python_sum_rounds_away() -> None:
+    values = [Decimal("100000000000000000"), Decimal("0.00499999999995")]
+    assert sum(values) == Decimal("100000000000000000.0050000000")  # 28 digits
+    assert exact_sum(values) == Decimal("100000000000000000.00499999999995")
+    assert exact_sum([]) == 0
 
 
 def refusal(text: str) -> str:
