@@ -4,24 +4,35 @@ The holdings projection is rebuilt from scratch whenever an event touches a
 position, so this module is a pure function of the position's entries and the
 stock's splits: the same history in any input order gives bit-identical state.
 
-Arithmetic is exact: quantities and costs are kept as :class:`fractions.Fraction`
-while replaying (a 1-for-3 split or selling a third of a position has no finite
-decimal expansion) and converted to :class:`~decimal.Decimal` only when the
-resulting :class:`PositionState` is built, by :func:`fraction_to_decimal`.
+Arithmetic is exact. While replaying, quantities are whole numbers of a unit
+small enough that every entry's quantity, and every quantity a split makes, is
+one (a 1-for-3 split has no finite decimal expansion, but a third of a whole
+number of thirds is a whole number); money is a whole number of 10⁻²⁴. The only
+divisions, a partly sold lot's cost and the moving average's basis after a sale,
+are kept as fractions of integers. The resulting :class:`PositionState` is made
+of decimals, by :func:`fraction_to_decimal`.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import ROUND_HALF_EVEN, Context, Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal, Inexact, Rounded
 from enum import StrEnum
 from fractions import Fraction
+from math import gcd, prod
 from uuid import UUID
 
-from shared_kernel.domain.money import EXACT
+from shared_kernel.domain.money import EXACT, MAX_DECIMAL_PLACES
+
+QUANTITY_PLACES = MAX_DECIMAL_PLACES
+"""Places of the quantities the replay counts in whole units first (an input's most)."""
+MONEY_PLACES = 2 * MAX_DECIMAL_PLACES
+"""Places of the money it counts in whole units first: a trade's amount is quantity ×
+price, each with up to ``MAX_DECIMAL_PLACES``. An entry with more places (made in
+code, not from an input) is replayed again in units as small as it needs."""
 
 SIGNIFICANT_DIGITS = 34
 """Significant digits kept when a value has no finite decimal expansion."""
@@ -199,119 +210,179 @@ def fraction_to_decimal(value: Fraction) -> Decimal:
     return _CONVERSION.divide(Decimal(numerator), Decimal(denominator))
 
 
-class _OpenLot:
-    __slots__ = ("acquired_at", "cost", "quantity")
+_IN_UNITS = Context(prec=1_000, traps=[Inexact, Rounded])
+"""Scales a decimal to a whole number of units, and signals when it is not one."""
 
-    def __init__(self, acquired_at: datetime, quantity: Fraction, cost: Fraction) -> None:
+
+def _units(value: Decimal, places: int) -> int:
+    """``value`` × 10^places, which must be a whole number (else ``Inexact`` or ``Rounded``)."""
+    if not value:  # most fees and taxes
+        return 0
+    return int(_IN_UNITS.to_integral_exact(_IN_UNITS.scaleb(value, places)))
+
+
+def _places(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)  # a finite number, as entries are
+    return max(-exponent, 0)
+
+
+class _OpenLot:
+    __slots__ = ("acquired_at", "bought", "cost", "quantity")
+
+    def __init__(self, acquired_at: datetime, quantity: int, cost: int | Fraction) -> None:
         self.acquired_at = acquired_at
         self.quantity = quantity
+        """What is left of the lot."""
+        self.bought = quantity
+        """What the lot was, in the same units (a split changes both)."""
         self.cost = cost
+        """What the lot cost when it was bought."""
 
-
-_ZERO_FRACTION = Fraction(0)
+    def remaining_cost(self) -> int | Fraction:
+        """The cost of what is left: a sale takes the proportional part of the cost."""
+        if self.quantity == self.bought:
+            return self.cost
+        return Fraction(self.cost * self.quantity, self.bought)
 
 
 class _Replay:
     """Mutable, exact state of one replay; see :func:`replay_position` for the rules.
 
-    Quantities and costs are fractions (a split or a partial sale divides them).
-    Dividends, fees and taxes are only ever summed, and a sum of decimals is a
-    decimal: those are added as decimals in ``EXACT``, which never rounds them,
-    and a buy's cost and a sale's proceeds are summed so before they become
-    fractions (a fraction's arithmetic costs about ten times a decimal's).
+    Quantities are counted in ``share_unit``-ths of a share, money in
+    ``money_unit``-ths. What a sale removes from the cost basis is not summed
+    sale by sale: under either method, what a buy cost is either still in the
+    basis, or was removed by a sale, or (covering a short position) was
+    realized as a loss, so the realized gain is Σ proceeds − Σ what the buys
+    cost + the basis left. A sale only takes quantities from the lots, and
+    scales the moving average's basis by what stays held (a fraction of
+    integers, reduced each time).
     """
 
-    def __init__(self) -> None:
-        self.quantity = _ZERO_FRACTION
+    def __init__(self, quantity_places: int, money_places: int, splits: Sequence[SplitEntry]):
+        self.quantity_places = quantity_places
+        self.split_denominators = prod(split.denominator for split in splits)
+        """Every entry's quantity is a whole multiple of it in share units: so is what
+        each split makes of a quantity held before it."""
+        self.share_unit = 10**quantity_places * self.split_denominators
+        self.money_places = money_places
+        self.money_unit = 10**money_places
+        self.quantity = 0
         self.lots: deque[_OpenLot] = deque()
-        self.fifo_realized = _ZERO_FRACTION
-        self.average_cost_basis = _ZERO_FRACTION
-        self.average_realized = _ZERO_FRACTION
-        self.dividends = Decimal(0)
-        self.fees = Decimal(0)
-        self.taxes = Decimal(0)
+        self.bought = 0
+        """Σ what the buys cost (amount + fee + tax)."""
+        self.proceeds = 0
+        """Σ what the sales brought (amount − fee − tax)."""
+        self.basis_numerator, self.basis_denominator = 0, 1
+        """The moving average's cost basis, a reduced fraction."""
+        self.dividends = self.fees = self.taxes = 0
 
-    def split(self, ratio: Fraction) -> None:
-        self.quantity *= ratio
+    def split(self, split: SplitEntry) -> None:
+        numerator, denominator = split.numerator, split.denominator
+        self.quantity = _scaled(self.quantity, numerator, denominator)
         for lot in self.lots:
-            lot.quantity *= ratio
+            lot.quantity = _scaled(lot.quantity, numerator, denominator)
+            lot.bought = _scaled(lot.bought, numerator, denominator)
 
     def apply(self, entry: PositionEntry) -> None:
-        fee, tax = entry.fee, entry.tax
-        self.fees = EXACT.add(self.fees, fee)
-        self.taxes = EXACT.add(self.taxes, tax)
+        fee = _units(entry.fee, self.money_places)
+        tax = _units(entry.tax, self.money_places)
+        amount = _units(entry.amount, self.money_places)
+        self.fees += fee
+        self.taxes += tax
         if entry.kind is EntryKind.BUY:
             assert entry.quantity is not None
-            cost = EXACT.add(EXACT.add(entry.amount, fee), tax)
-            self.buy(entry.executed_at, Fraction(entry.quantity), Fraction(cost))
+            quantity = _units(entry.quantity, self.quantity_places) * self.split_denominators
+            self.buy(entry.executed_at, quantity, amount + fee + tax)
         elif entry.kind is EntryKind.SELL:
             assert entry.quantity is not None
-            proceeds = EXACT.subtract(EXACT.subtract(entry.amount, fee), tax)
-            self.sell(Fraction(entry.quantity), Fraction(proceeds))
+            quantity = _units(entry.quantity, self.quantity_places) * self.split_denominators
+            self.sell(quantity, amount - fee - tax)
         elif entry.kind is EntryKind.DIVIDEND:
-            self.dividends = EXACT.add(self.dividends, entry.amount)
+            self.dividends += amount
         else:
-            self.fees = EXACT.add(self.fees, entry.amount)
+            self.fees += amount
 
-    def buy(self, acquired_at: datetime, quantity: Fraction, cost: Fraction) -> None:
-        if self.quantity < 0:
-            # Closing an oversold (not yet consistent) position: the covered shares
-            # were sold at zero cost, so their purchase cost is realized now.
-            covered = min(quantity, -self.quantity)
-            covered_cost = cost * covered / quantity
-            self.fifo_realized -= covered_cost
-            self.average_realized -= covered_cost
-            quantity, cost = quantity - covered, cost - covered_cost
-            self.quantity += covered
-        if quantity:
+    def buy(self, acquired_at: datetime, quantity: int, cost: int) -> None:
+        self.bought += cost
+        if self.quantity >= 0:
             self.lots.append(_OpenLot(acquired_at, quantity, cost))
-            self.average_cost_basis += cost
+            # a reduced fraction plus a whole number is still reduced
+            self.basis_numerator += cost * self.basis_denominator
             self.quantity += quantity
+            return
+        # Closing an oversold (not yet consistent) position: the covered shares
+        # were sold at zero cost, so their purchase cost is realized now.
+        covered = min(quantity, -self.quantity)
+        self.quantity += covered
+        if covered < quantity:
+            rest = Fraction(cost * (quantity - covered), quantity)
+            self.lots.append(_OpenLot(acquired_at, quantity - covered, rest))
+            self._set_average_basis(
+                self.basis_numerator * rest.denominator + rest.numerator * self.basis_denominator,
+                self.basis_denominator * rest.denominator,
+            )
+            self.quantity += quantity - covered
 
-    def sell(self, quantity: Fraction, proceeds: Fraction) -> None:
-        held = self.quantity if self.quantity > 0 else _ZERO_FRACTION
-        from_held = min(quantity, held)
-        fifo_removed = _ZERO_FRACTION
-        remaining = from_held
-        while remaining and self.lots:
-            lot = self.lots[0]
-            if lot.quantity <= remaining:
-                fifo_removed += lot.cost
-                remaining -= lot.quantity
-                self.lots.popleft()
-            else:
-                part = lot.cost * remaining / lot.quantity
-                fifo_removed += part
-                lot.cost -= part
-                lot.quantity -= remaining
-                remaining = _ZERO_FRACTION
-        average_removed = self.average_cost_basis * from_held / held if held else _ZERO_FRACTION
-        self.average_cost_basis -= average_removed
-        self.fifo_realized += proceeds - fifo_removed
-        self.average_realized += proceeds - average_removed
+    def sell(self, quantity: int, proceeds: int) -> None:
+        self.proceeds += proceeds
+        held = self.quantity
+        if held > 0:
+            from_held = min(quantity, held)
+            remaining, lots = from_held, self.lots
+            while remaining:  # the lots hold exactly what is held
+                lot = lots[0]
+                if lot.quantity <= remaining:
+                    remaining -= lot.quantity
+                    lots.popleft()
+                else:
+                    lot.quantity -= remaining
+                    remaining = 0
+            # the shares still held keep their average cost
+            self._set_average_basis(
+                self.basis_numerator * (held - from_held), self.basis_denominator * held
+            )
         self.quantity -= quantity
 
+    def _set_average_basis(self, numerator: int, denominator: int) -> None:
+        common = gcd(numerator, denominator)
+        self.basis_numerator, self.basis_denominator = numerator // common, denominator // common
+
     def state(self, first: datetime | None, last: datetime | None) -> PositionState:
+        def money(value: int | Fraction) -> Decimal:
+            return fraction_to_decimal(Fraction(value, self.money_unit))
+
+        lot_costs = [lot.remaining_cost() for lot in self.lots]
+        fifo_cost_basis = sum(lot_costs, Fraction(0))
+        average_cost_basis = Fraction(self.basis_numerator, self.basis_denominator)
+        kept = self.proceeds - self.bought
         return PositionState(
-            quantity=fraction_to_decimal(self.quantity),
-            fifo_cost_basis=fraction_to_decimal(sum((lot.cost for lot in self.lots), Fraction(0))),
+            quantity=fraction_to_decimal(Fraction(self.quantity, self.share_unit)),
+            fifo_cost_basis=money(fifo_cost_basis),
             fifo_lots=tuple(
                 Lot(
                     lot.acquired_at,
-                    fraction_to_decimal(lot.quantity),
-                    fraction_to_decimal(lot.cost),
+                    fraction_to_decimal(Fraction(lot.quantity, self.share_unit)),
+                    money(cost),
                 )
-                for lot in self.lots
+                for lot, cost in zip(self.lots, lot_costs, strict=True)
             ),
-            fifo_realized_gain=fraction_to_decimal(self.fifo_realized),
-            average_cost_basis=fraction_to_decimal(self.average_cost_basis),
-            average_realized_gain=fraction_to_decimal(self.average_realized),
-            dividends=fraction_to_decimal(Fraction(self.dividends)),
-            fees=fraction_to_decimal(Fraction(self.fees)),
-            taxes=fraction_to_decimal(Fraction(self.taxes)),
+            fifo_realized_gain=money(kept + fifo_cost_basis),
+            average_cost_basis=money(average_cost_basis),
+            average_realized_gain=money(kept + average_cost_basis),
+            dividends=money(self.dividends),
+            fees=money(self.fees),
+            taxes=money(self.taxes),
             first_transaction_at=first,
             last_transaction_at=last,
         )
+
+
+def _scaled(quantity: int, numerator: int, denominator: int) -> int:
+    """``quantity`` × numerator / denominator: whole, as the share unit is chosen to make it."""
+    scaled, rest = divmod(quantity * numerator, denominator)
+    assert rest == 0, "the share unit covers every split's denominator"
+    return scaled
 
 
 def replay_position(
@@ -346,17 +417,37 @@ def replay_position(
     """
     ordered = sorted(entries, key=replay_order)
     pending = sorted(splits, key=lambda split: split.effective_date)
-    replay = _Replay()
+    try:
+        return _replayed(ordered, pending, QUANTITY_PLACES, MONEY_PLACES)
+    except (Inexact, Rounded):  # an entry with more places than an input may have
+        quantity_places = max(
+            (_places(entry.quantity) for entry in ordered if entry.quantity is not None),
+            default=0,
+        )
+        money_places = max(
+            (_places(value) for entry in ordered for value in (entry.amount, entry.fee, entry.tax)),
+            default=0,
+        )
+        return _replayed(ordered, pending, quantity_places, money_places)
+
+
+def _replayed(
+    ordered: Sequence[PositionEntry],
+    splits: Sequence[SplitEntry],
+    quantity_places: int,
+    money_places: int,
+) -> PositionState:
+    replay = _Replay(quantity_places, money_places, splits)
     next_split = 0
     for entry in ordered:
-        if next_split < len(pending):
+        if next_split < len(splits):
             executed_on = entry.executed_on
-            while next_split < len(pending) and pending[next_split].effective_date <= executed_on:
-                replay.split(pending[next_split].ratio)
+            while next_split < len(splits) and splits[next_split].effective_date <= executed_on:
+                replay.split(splits[next_split])
                 next_split += 1
         replay.apply(entry)
-    for split in pending[next_split:]:
-        replay.split(split.ratio)
+    for split in splits[next_split:]:
+        replay.split(split)
     first = ordered[0].executed_at if ordered else None
     last = ordered[-1].executed_at if ordered else None
     return replay.state(first, last)

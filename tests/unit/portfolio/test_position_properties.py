@@ -18,7 +18,8 @@ from contexts.portfolio.domain.position import (
     fraction_to_decimal,
     replay_position,
 )
-from tests.unit.portfolio.position_entries import at, buy, dividend, sell
+from tests.unit.portfolio.position_entries import at, buy, dividend, sell, stock_fee
+from tests.unit.portfolio.position_oracle import oracle_replay
 
 FIFO, AVERAGE = CostBasisMethod.FIFO, CostBasisMethod.AVERAGE
 TOLERANCE = Decimal("1e-9")
@@ -183,3 +184,55 @@ def test_after_selling_everything_both_cost_bases_are_zero(history: History) -> 
     assert state.fifo_lots == ()
     # with nothing left, both methods have realized the same: Σ proceeds − Σ costs
     assert abs(state.fifo_realized_gain - state.average_realized_gain) <= TOLERANCE
+
+
+# --- against the reference model ---------------------------------------------------------
+
+
+def decimals_with_places(most: int, *, positive: bool) -> st.SearchStrategy[Decimal]:
+    """Up to ``most`` places: beyond the 12 an input may have, too (entries made in code)."""
+    low = 1 if positive else 0
+    return st.builds(
+        lambda units, places: Decimal(units).scaleb(-places),
+        st.integers(low, 10**9),
+        st.integers(0, most),
+    )
+
+
+@st.composite
+def unruly_histories(draw: st.DrawFn) -> tuple[list[PositionEntry], list[SplitEntry]]:
+    """Any entries in any order: sales beyond what is held, buys covering a short position,
+    several entries at one moment, splits on their days, with ratios of any terms."""
+    start = datetime(2024, 1, 1, 10, 0, tzinfo=UTC)
+    entries: list[PositionEntry] = []
+    for _ in range(draw(st.integers(0, 25))):
+        moment = start + timedelta(hours=draw(st.integers(0, 24 * 20)))
+        kind = draw(st.sampled_from(["BUY", "BUY", "SELL", "SELL", "DIVIDEND", "FEE"]))
+        fee, tax = draw(decimals_with_places(14, positive=False)), draw(costs)
+        if kind in ("BUY", "SELL"):
+            build = buy if kind == "BUY" else sell
+            quantity = draw(decimals_with_places(14, positive=True))
+            price = draw(decimals_with_places(13, positive=False))
+            entries.append(build(moment, quantity, price, fee=fee, tax=tax))
+        elif kind == "DIVIDEND":
+            entries.append(dividend(moment, draw(decimals_with_places(13, positive=True)), tax=tax))
+        else:
+            entries.append(stock_fee(moment, draw(amounts)))
+    splits = [
+        SplitEntry(
+            start.date() + timedelta(days=draw(st.integers(-1, 21))),
+            draw(st.integers(1, 12)),
+            draw(st.integers(1, 12)),
+        )
+        for _ in range(draw(st.integers(0, 3)))
+    ]
+    return entries, splits
+
+
+@settings(max_examples=400, deadline=None)
+@given(history=unruly_histories())
+def test_replay_is_exactly_the_reference_models(
+    history: tuple[list[PositionEntry], list[SplitEntry]],
+) -> None:
+    entries, splits = history
+    assert repr(replay_position(entries, splits)) == repr(oracle_replay(entries, splits))
