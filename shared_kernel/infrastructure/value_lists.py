@@ -19,10 +19,10 @@ SELECT takes them), and ``in_value_list(column, name)`` is ``column IN
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
@@ -61,7 +61,7 @@ class ValueList(TypeDecorator[Iterable[Any]]):
         if dialect.name == "postgresql":
             return list(value)
         element = self.element_type.dialect_impl(dialect).bind_processor(dialect)
-        return json.dumps([element(item) if element else item for item in value])
+        return orjson.dumps([element(item) if element else item for item in value]).decode()
 
 
 class ValueRows(FromClause):
