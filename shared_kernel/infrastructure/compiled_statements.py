@@ -292,15 +292,29 @@ class CompiledWrite(_Compiled):
         self, connection: AsyncConnection, parameters: Mapping[str, Any]
     ) -> list[dict[str, Any]]:
         """Run it once; its rows, each a dict by column key."""
+        plan, rows = await self._fetch(connection, parameters)
+        return [self._mapping(plan, row) for row in rows]
+
+    async def fetch_column(
+        self, connection: AsyncConnection, parameters: Mapping[str, Any]
+    ) -> list[Any]:
+        """Run it once; the first column's value of each row, without a dict per row
+        (an import's inbox claim returns a hundred thousand ids)."""
+        plan, rows = await self._fetch(connection, parameters)
+        processor = next((p for index, p in plan.result_processors if index == 0), None)
+        if processor is None:
+            return [row[0] for row in rows]
+        return [processor(row[0]) for row in rows]
+
+    async def _fetch(
+        self, connection: AsyncConnection, parameters: Mapping[str, Any]
+    ) -> tuple[_Plan, Sequence[Sequence[Any]]]:
         plan, driver = await self._plan_on(connection)
-        rows: Sequence[Sequence[Any]]
         if driver is None:
             result = await connection.exec_driver_sql(plan.sql, tuple(plan.arguments(parameters)))
-            rows = result.all()
-        else:
-            with _integrity_errors(plan):
-                rows = await driver.fetch(plan.sql, *plan.arguments(parameters))
-        return [self._mapping(plan, row) for row in rows]
+            return plan, result.all()
+        with _integrity_errors(plan):
+            return plan, await driver.fetch(plan.sql, *plan.arguments(parameters))
 
     async def _plan_on(self, connection: AsyncConnection) -> tuple[_Plan, Any | None]:
         """The plan for the connection's database, and asyncpg's connection (None on SQLite)."""

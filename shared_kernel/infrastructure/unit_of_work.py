@@ -87,11 +87,11 @@ class SqlUnitOfWork:
         if not unique:
             return set()
         claim = _inbox_claims(self.inbox_table)[self.connection.dialect.name]
-        rows = await claim.fetch_all(
+        claimed = await claim.fetch_column(
             self.connection,
             {"event_ids": unique, "subscriber": subscriber_name, "processed_at": self._clock.now()},
         )
-        return {row["event_id"] for row in rows}
+        return set(claimed)
 
     async def commit(self) -> None:
         connection = self.connection

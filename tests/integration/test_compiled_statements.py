@@ -401,6 +401,33 @@ async def test_insert_returning_gives_every_column_type_as_sqlalchemy_gives_it(
     assert "-42.50" in {str(amount) for amount in amounts}  # the trailing zero too
 
 
+async def test_fetch_column_gives_the_first_columns_values_processed_as_fetch_all_does(
+    engine: AsyncEngine, table: Table
+) -> None:
+    """Columns with a result processor (on SQLite: a UUID, an exact decimal, a UTC
+    timestamp) and without one (a string)."""
+    rows = [_new_row(rank=2000 + n, amount=Decimal(f"{n}.50"), name=f"n{n}") for n in range(3)]
+    columns = ("id", "amount", "at", "name")
+
+    async with write_transaction(engine) as connection:
+        fetched = {
+            name: [
+                value
+                for row in rows
+                for value in await CompiledWrite(
+                    table.insert().returning(table.c[name])
+                ).fetch_column(connection, {**row, "id": uuid4(), "rank": row["rank"] + 10 * n})
+            ]
+            for n, name in enumerate(columns, 1)
+        }
+
+    for name in ("amount", "at", "name"):
+        assert fetched[name] == [row[name] for row in rows]
+    assert [str(amount) for amount in fetched["amount"]] == ["0.50", "1.50", "2.50"]
+    assert all(isinstance(value, UUID) for value in fetched["id"])
+    assert all(value.tzinfo is UTC for value in fetched["at"])
+
+
 async def test_update_returning_gives_every_column_type_as_sqlalchemy_gives_it(
     engine: AsyncEngine, table: Table
 ) -> None:
