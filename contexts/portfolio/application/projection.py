@@ -294,8 +294,8 @@ async def _extended(
     comes before others already added (concurrent requests commit in any
     order) is added too; after a sale, the sale's lots and average, and
     whether it left the position short, depend on what came before it.
-    Realized gains do not change; sums are taken as fractions, as the replay
-    does.
+    Realized gains do not change; sums are taken exactly (as fractions), so
+    the figures are the replay's digit for digit.
     """
     figures = holding.figures
     if not entries or holding.last_entry is None or figures.quantity < 0:

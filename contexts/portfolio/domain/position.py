@@ -249,29 +249,31 @@ class _OpenLot:
 class _Replay:
     """Mutable, exact state of one replay; see :func:`replay_position` for the rules.
 
-    Quantities are counted in ``share_unit``-ths of a share, money in
-    ``money_unit``-ths. What a sale removes from the cost basis is not summed
-    sale by sale: under either method, what a buy cost is either still in the
-    basis, or was removed by a sale, or (covering a short position) was
-    realized as a loss, so the realized gain is Σ proceeds − Σ what the buys
-    cost + the basis left. A sale only takes quantities from the lots, and
-    scales the moving average's basis by what stays held (a fraction of
-    integers, reduced each time).
+    A quantity q is counted as the whole number q × ``share_scale``, an amount
+    of money m as m × ``money_scale``. What a sale removes from the cost basis
+    is not summed sale by sale: under either method, what a buy cost is either
+    still in the basis, or was removed by a sale, or (covering a short
+    position) was realized as a loss, so the realized gain is Σ proceeds −
+    Σ what the buys cost + the basis left. A sale only takes quantities from
+    the lots, and scales the moving average's basis by what stays held (a
+    fraction of integers, reduced each time).
     """
 
-    def __init__(self, quantity_places: int, money_places: int, splits: Sequence[SplitEntry]):
+    def __init__(
+        self, quantity_places: int, money_places: int, splits: Sequence[SplitEntry]
+    ) -> None:
         self.quantity_places = quantity_places
         self.split_denominators = prod(split.denominator for split in splits)
         """Every entry's quantity is a whole multiple of it in share units: so is what
         each split makes of a quantity held before it."""
-        self.share_unit = 10**quantity_places * self.split_denominators
+        self.share_scale = 10**quantity_places * self.split_denominators
         self.money_places = money_places
-        self.money_unit = 10**money_places
+        self.money_scale = 10**money_places
         self.quantity = 0
         self.lots: deque[_OpenLot] = deque()
-        self.bought = 0
+        self.buy_costs = 0
         """Σ what the buys cost (amount + fee + tax)."""
-        self.proceeds = 0
+        self.sale_proceeds = 0
         """Σ what the sales brought (amount − fee − tax)."""
         self.basis_numerator, self.basis_denominator = 0, 1
         """The moving average's cost basis, a reduced fraction."""
@@ -304,7 +306,7 @@ class _Replay:
             self.fees += amount
 
     def buy(self, acquired_at: datetime, quantity: int, cost: int) -> None:
-        self.bought += cost
+        self.buy_costs += cost
         if self.quantity >= 0:
             self.lots.append(_OpenLot(acquired_at, quantity, cost))
             # a reduced fraction plus a whole number is still reduced
@@ -325,7 +327,7 @@ class _Replay:
             self.quantity += quantity - covered
 
     def sell(self, quantity: int, proceeds: int) -> None:
-        self.proceeds += proceeds
+        self.sale_proceeds += proceeds
         held = self.quantity
         if held > 0:
             from_held = min(quantity, held)
@@ -350,26 +352,26 @@ class _Replay:
 
     def state(self, first: datetime | None, last: datetime | None) -> PositionState:
         def money(value: int | Fraction) -> Decimal:
-            return fraction_to_decimal(Fraction(value, self.money_unit))
+            return fraction_to_decimal(Fraction(value, self.money_scale))
 
         lot_costs = [lot.remaining_cost() for lot in self.lots]
         fifo_cost_basis = sum(lot_costs, Fraction(0))
         average_cost_basis = Fraction(self.basis_numerator, self.basis_denominator)
-        kept = self.proceeds - self.bought
+        proceeds_less_costs = self.sale_proceeds - self.buy_costs
         return PositionState(
-            quantity=fraction_to_decimal(Fraction(self.quantity, self.share_unit)),
+            quantity=fraction_to_decimal(Fraction(self.quantity, self.share_scale)),
             fifo_cost_basis=money(fifo_cost_basis),
             fifo_lots=tuple(
                 Lot(
                     lot.acquired_at,
-                    fraction_to_decimal(Fraction(lot.quantity, self.share_unit)),
+                    fraction_to_decimal(Fraction(lot.quantity, self.share_scale)),
                     money(cost),
                 )
                 for lot, cost in zip(self.lots, lot_costs, strict=True)
             ),
-            fifo_realized_gain=money(kept + fifo_cost_basis),
+            fifo_realized_gain=money(proceeds_less_costs + fifo_cost_basis),
             average_cost_basis=money(average_cost_basis),
-            average_realized_gain=money(kept + average_cost_basis),
+            average_realized_gain=money(proceeds_less_costs + average_cost_basis),
             dividends=money(self.dividends),
             fees=money(self.fees),
             taxes=money(self.taxes),
