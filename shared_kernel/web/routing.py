@@ -7,9 +7,10 @@ FastAPI's own validation, calls the endpoint and serializes its answer as
 FastAPI does, without FastAPI's general handler around it; the dependencies
 stay in the route's documentation. Other routes keep FastAPI's handler, which
 StockbookRoute wraps: it reads JSON bodies with numbers as
-``Decimal`` (from their text, never via a float), refuses NaN and Infinity,
-and answers 415 when a JSON body arrives under another content type — after
-authentication, like a body that is not valid JSON (see
+``Decimal`` (from their text, never via a float), refuses NaN and Infinity
+and strings holding a lone surrogate, and answers 415 when a JSON body
+arrives under another content type — after authentication, like a body that
+is not valid JSON (see
 ``DEFERRED_BODY_PROBLEM``). A request validation error is documented as the
 problem it is answered with.
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 import inspect
 import itertools
 import json
+import re
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from decimal import Decimal
 from typing import Any, cast
@@ -57,13 +59,37 @@ def _refuse_constant(name: str) -> Any:
 _UNREADABLE = object()
 """Stands for a body that is not valid JSON: it fails validation, after authentication."""
 
+_MAY_HOLD_A_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
+"""JSON's escape of a surrogate, or a surrogate's bytes (Python's JSON reader lets both in)."""
+
+
+def _holds_a_lone_surrogate(value: Any) -> bool:
+    """Whether a string in ``value`` holds half of a surrogate pair: no character, nothing
+    can encode it (a database driver fails on it with a 500)."""
+    if isinstance(value, str):
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(
+            _holds_a_lone_surrogate(k) or _holds_a_lone_surrogate(v) for k, v in value.items()
+        )
+    if isinstance(value, list):
+        return any(_holds_a_lone_surrogate(item) for item in value)
+    return False
+
 
 class DecimalJsonRequest(Request):
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
             body = await self.body()
             try:
-                self._json = json.loads(body, parse_float=Decimal, parse_constant=_refuse_constant)
+                parsed = json.loads(body, parse_float=Decimal, parse_constant=_refuse_constant)
+                if _MAY_HOLD_A_SURROGATE.search(body) and _holds_a_lone_surrogate(parsed):
+                    raise ValueError("a string holds a lone surrogate, which is no character")
+                self._json = parsed
             except (ValueError, RecursionError) as error:  # JSONDecodeError is a ValueError
                 reason = error.msg if isinstance(error, json.JSONDecodeError) else str(error)
                 defer_body_problem(self.scope, BodyProblem(422, f"is not valid JSON ({reason})"))

@@ -224,6 +224,28 @@ def cases() -> Iterator[Case]:
                 "VALIDATION_ERROR",
                 _json({**body, name: "bad\u0000value"}),
             )
+            # A lone surrogate is no character (nothing can store it as UTF-8): as
+            # JSON's escape, and as its bytes (which Python's JSON reader lets pass).
+            escaped = json.dumps({**body, name: "@@"}).replace('"@@"', '"a\\udc80b"')
+            yield Case(
+                f"surrogate-{kind}.{name}",
+                _method(kind),
+                path,
+                422,
+                "VALIDATION_ERROR",
+                _raw_json(escaped),
+            )
+            yield Case(
+                f"surrogate-bytes-{kind}.{name}",
+                _method(kind),
+                path,
+                422,
+                "VALIDATION_ERROR",
+                {
+                    "content": escaped.encode().replace(b"\\udc80", b"\xed\xb2\x80"),
+                    "headers": {"Content-Type": "application/json"},
+                },
+            )
     # Null bytes in query strings and CSV cells (PostgreSQL refuses U+0000 in text).
     for path, name in [
         ("/api/v1/stocks", "q"),
@@ -504,6 +526,8 @@ def test_the_cases_cover_every_kind_of_bad_input() -> None:
         "repeated-columns-",
         "1MB-",
         "nul-",
+        "surrogate-",
+        "surrogate-bytes-",
         "string-NaN",
         "token-Infinity",
         "price-date-",
@@ -546,3 +570,11 @@ async def test_bad_input_is_answered_with_the_right_problem_and_never_stored(
             wrong.append(f"{case.name}: {got} {response.headers.get('content-type')} {body[:300]}")
     assert wrong == [], f"{len(wrong)} of {len(CASES)} cases wrong:\n" + "\n".join(wrong)
     assert await _state(client, owner_data) == before, "a refused request stored something"
+
+
+async def test_a_surrogate_pair_is_one_character_and_welcome(client: httpx.AsyncClient) -> None:
+    """Only a lone half of a pair is refused: JSON's escape of a whole pair is a character."""
+    body = '{"name": "Chart \\ud83d\\udcc8 and caf\\u00e9"}'
+    response = await client.post("/api/v1/portfolios", **_raw_json(body))
+    assert response.status_code == 201, response.text
+    assert response.json()["name"] == "Chart \U0001f4c8 and café"
