@@ -125,6 +125,7 @@ class Outbox:
         max_events: int,
         *,
         written_before: datetime | None = None,
+        due_by: datetime | None = None,
     ) -> list[OutboxEntry]:
         """Lease due entries, oldest first, and return them.
 
@@ -132,12 +133,13 @@ class Outbox:
         more is leased alone. (An import's entry holds a hundred thousand: a
         hundred of them, decoded at once, would not fit in memory.)
 
-        An entry is due when its next attempt is; with ``written_before``, an
-        entry never attempted and written before then is due too, its grace
-        notwithstanding.
+        An entry is due when its next attempt is, by ``due_by`` (``now`` unless
+        given); with ``written_before``, an entry never attempted and written
+        before then is due too, its grace notwithstanding. The lease runs from
+        ``now``.
         """
         t = self.table
-        due = t.c.next_attempt_at <= now
+        due = t.c.next_attempt_at <= (now if due_by is None else due_by)
         if written_before is not None and written_before + IMMEDIATE_DELIVERY_GRACE > now:
             # next_attempt_at of an entry never attempted is its write time + the grace,
             # unless a relay leased it meanwhile
@@ -330,18 +332,22 @@ class OutboxRelay:
             await outbox.mark_delivered(self._engine, delivered, self._clock.now())
 
     async def deliver_due(self, *, written_before: datetime | None = None) -> int:
-        """One pass over every outbox: deliver what is due; return how many events.
+        """One pass over every outbox: deliver what is due; return how many events it tried.
 
-        ``written_before`` (the moment this process started) makes entries
-        written before it due at once (``Outbox.claim_due``).
+        The pass takes what was due when it began, each entry once: one that
+        fails waits for the next pass, even when its back-off ends before this
+        one does. ``written_before`` (the moment this process started) makes
+        entries written before it due at once (``Outbox.claim_due``).
         """
         total = 0
+        began = self._clock.now()
         for outbox in self._outboxes:
             while entries := await outbox.claim_due(
                 self._engine,
                 self._clock.now(),
                 self._events_per_claim,
                 written_before=written_before,
+                due_by=began,
             ):
                 await self.deliver(outbox, entries)
                 total += sum(len(entry.events) for entry in entries)

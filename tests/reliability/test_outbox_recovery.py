@@ -151,3 +151,40 @@ async def test_a_starting_relay_delivers_an_orphan_without_waiting_out_the_grace
         await asyncio.wait_for(task, timeout=10)  # the pass under way, then it returns
     assert delivered == [event.event_id for event in orphan.events]
     assert (await outbox_row(engine)).attempts == 1
+
+
+class SteppingClock:
+    """Each reading ten minutes after the last: by the next claim, any back-off has run out."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = start
+
+    def now(self) -> datetime:
+        self._now += 10 * 60 * SECOND
+        return self._now
+
+
+async def test_a_pass_tries_each_entry_once_however_long_it_runs(
+    engine: AsyncEngine, outbox: Outbox
+) -> None:
+    now = datetime.now(UTC)
+    failing, *healthy = [
+        await committed_at(engine, outbox, now - 60 * SECOND + index * SECOND) for index in range(3)
+    ]
+    (doomed,) = failing.events
+    attempts: list[UUID] = []
+
+    async def subscriber(events: Sequence[IntegrationEvent]) -> None:
+        attempts.extend(event.event_id for event in events)
+        if doomed in events:
+            raise RuntimeError("cannot apply it")
+
+    bus = InProcessEventBus()
+    bus.subscribe((StockRegistered,), "test.recovery", subscriber)
+    # one entry a claim: each claim comes long after the one before
+    relay = OutboxRelay(engine, bus, [outbox], SteppingClock(now), events_per_claim=1)
+
+    assert await asyncio.wait_for(relay.deliver_due(), timeout=30) == 3  # events tried
+    assert attempts == [doomed.event_id, *(event.event_id for e in healthy for event in e.events)]
+    assert await asyncio.wait_for(relay.deliver_due(), timeout=30) == 1  # the next pass
+    assert attempts.count(doomed.event_id) == 2
