@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 from typing import Any
 from uuid import UUID
 
@@ -391,9 +391,9 @@ class SqlTransactionReader:
         if f.first_date is not None:
             query = query.where(transactions.c.executed_at >= _day_start(f.first_date))
         if f.last_date is not None:
-            query = query.where(
-                transactions.c.executed_at < _day_start(f.last_date) + timedelta(days=1)
-            )
+            # its last moment, not the next day's start: there is none after 9999-12-31
+            last_moment = datetime.combine(f.last_date, time.max, tzinfo=UTC)
+            query = query.where(transactions.c.executed_at <= last_moment)
         if not f.include_voided:
             query = query.where(transactions.c.voided_at.is_(None))
         if page.after is not None:

@@ -65,6 +65,8 @@ async def test_the_list_filters_by_type_stock_and_inclusive_utc_dates(
     assert await listed(to="2025-01-09") == _ids([dividend])
     assert await listed(**{"from": "2025-02-02"}) == []
     assert await listed(**{"from": "2025-02-01", "to": "2025-01-01"}) == []
+    # the calendar's first and last days
+    assert await listed(**{"from": "0001-01-01", "to": "9999-12-31"}) == await listed()
 
     for params in (
         {"type": "GIFT"},
