@@ -153,11 +153,13 @@ def record_transaction(
     executed_at = request.executed_at
     if executed_at.tzinfo is None:
         executed_at = executed_at.replace(tzinfo=UTC)
-    executed_at = executed_at.astimezone(UTC)
+    # Checked before the move to UTC, which the calendar's first and last hours
+    # cannot make (0001-01-01T00:00+01:00 is a day of year 0).
     if executed_at > now + CLOCK_SKEW:
         raise InvalidInput.for_field("executed_at", "must not be in the future")
     if executed_at < EARLIEST:
         raise InvalidInput.for_field("executed_at", "must not be before 1900")
+    executed_at = executed_at.astimezone(UTC)
     non_negative(request.fee, "fee")
     non_negative(request.tax, "tax")
 

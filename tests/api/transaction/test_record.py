@@ -191,6 +191,17 @@ def _invalid_bodies(sid: str) -> list[tuple[str, dict[str, Any], str]]:
             "executed_at",
         ),
         ("executed_at before 1900", {**buy_, "executed_at": "1899-12-31T00:00:00Z"}, "executed_at"),
+        # in UTC, before the calendar's first day and after its last
+        (
+            "executed_at year 1, east",
+            {**buy_, "executed_at": "0001-01-01T00:00+01:00"},
+            "executed_at",
+        ),
+        (
+            "executed_at year 9999, west",
+            {**buy_, "executed_at": "9999-12-31T23:00-05:00"},
+            "executed_at",
+        ),
         ("stock_id not a uuid", {**buy_, "stock_id": "AAPL"}, "stock_id"),
         ("unknown stock", {**buy_, "stock_id": "00000000-0000-4000-8000-000000000000"}, "stock_id"),
         ("quantity not a number", {**buy_, "quantity": "ten"}, "quantity"),
