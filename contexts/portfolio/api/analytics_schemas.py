@@ -1,7 +1,7 @@
 """Response bodies of holdings, allocation and performance (API.md "Portfolios").
 
 Money is reported to the cent, returns and weights as fractions to six
-places; quantities and prices exactly as they are.
+places; quantities and prices exactly as they are, in plain notation.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from contexts.portfolio.application.reports import (
     HoldingsReport,
 )
 from shared_kernel.domain.money import round_money, round_ratio
-from shared_kernel.web.schemas import ResponseBody
+from shared_kernel.web.schemas import DecimalOutput, ResponseBody
 
 Money = Annotated[Decimal, PlainSerializer(lambda v: str(round_money(v)), return_type=str)]
 Ratio = Annotated[Decimal, PlainSerializer(lambda v: str(round_ratio(v)), return_type=str)]
@@ -31,10 +31,10 @@ class HoldingOut(ResponseBody):
     name: str
     sector: str | None
     industry_group: str | None
-    quantity: Decimal
+    quantity: DecimalOutput
     cost_basis: Money
     average_cost: Money | None
-    latest_price: Decimal | None
+    latest_price: DecimalOutput | None
     price_date: date | None
     market_value: Money | None
     unrealized_gain: Money | None

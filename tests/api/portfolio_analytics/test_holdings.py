@@ -281,6 +281,23 @@ async def test_totals_and_the_cash_balance_are_summed_without_rounding(
     assert await differences(app, portfolio_id) == []
 
 
+async def test_quantities_and_prices_are_in_plain_notation_on_every_database(
+    client: httpx.AsyncClient,
+) -> None:
+    """``str(Decimal)`` writes 0.0000001 as 1E-7, and SQLite gives back a close sent as
+    1e2 as 1E+2 where PostgreSQL gives 100: the body says 0.0000001 and 100 on both."""
+    portfolio_id = await create_portfolio(client)
+    tiny, exponent = await create_stock(client, "TNY"), await create_stock(client, "EXP")
+    at = "2024-03-01T10:00:00Z"
+    await trade(client, portfolio_id, "BUY", tiny, "0.0000001", "0.0000001", at)
+    await trade(client, portfolio_id, "BUY", exponent, "1", "100", at)
+    await set_prices(client, tiny, {"2024-03-01": "0.0000001"})
+    await set_prices(client, exponent, {"2024-03-01": "1e2"})
+    lines = by_symbol(await get_holdings(client, portfolio_id))
+    assert (lines["TNY"]["quantity"], lines["TNY"]["latest_price"]) == ("0.0000001", "0.0000001")
+    assert (lines["EXP"]["quantity"], lines["EXP"]["latest_price"]) == ("1", "100")
+
+
 # --- voids ---------------------------------------------------------------------
 
 
