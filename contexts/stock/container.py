@@ -42,7 +42,9 @@ class StockContainer(containers.DeclarativeContainer):
     price_service = providers.Singleton(
         PriceService, uow_factory=unit_of_work.provider, clock=clock
     )
-    split_service = providers.Singleton(SplitService, uow_factory=unit_of_work.provider)
+    split_service = providers.Singleton(
+        SplitService, uow_factory=unit_of_work.provider, clock=clock
+    )
 
     router = providers.Singleton(
         build_stock_router,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from uuid import UUID
 
 from contexts.stock.application.ports import StockUnitOfWork, StockUnitOfWorkFactory
 from contexts.stock.contracts import StockPricesRecorded
+from contexts.stock.domain.calendar import is_in_the_future
 from contexts.stock.domain.errors import StockNotFound
 from contexts.stock.domain.price import MAX_PRICES_PER_REQUEST, DailyPrice
 from contexts.stock.domain.stock import symbol_key
@@ -114,10 +115,7 @@ class PriceService:
         return PriceImportResult(recorded=len(rows), stocks=len(batches))
 
     def _date_problem(self, day: date) -> str | None:
-        """A price dated after tomorrow (UTC) is a typo."""
-        if day > self._clock.now().date() + timedelta(days=1):
-            return "is in the future"
-        return None
+        return "is in the future" if is_in_the_future(day, self._clock.now()) else None
 
     def _row(self, cells: dict[str, str]) -> tuple[str, DailyPrice]:
         for name in sorted(PRICE_CSV_REQUIRED):

@@ -7,8 +7,11 @@ from datetime import date
 from uuid import UUID
 
 from contexts.stock.application.ports import SplitView, StockUnitOfWorkFactory
+from contexts.stock.domain.calendar import is_in_the_future
 from contexts.stock.domain.errors import StockNotFound
 from contexts.stock.domain.split import Split
+from shared_kernel.application.clock import Clock
+from shared_kernel.domain.errors import InvalidInput
 
 
 @dataclass(frozen=True)
@@ -20,8 +23,9 @@ class RecordSplit:
 
 
 class SplitService:
-    def __init__(self, uow_factory: StockUnitOfWorkFactory) -> None:
+    def __init__(self, uow_factory: StockUnitOfWorkFactory, clock: Clock) -> None:
         self._uow_factory = uow_factory
+        self._clock = clock
 
     async def record(self, command: RecordSplit) -> SplitView:
         split = Split.new(
@@ -30,6 +34,8 @@ class SplitService:
             command.numerator,
             command.denominator,
         )
+        if is_in_the_future(command.effective_date, self._clock.now()):
+            raise InvalidInput.for_field("effective_date", "is in the future")
         async with self._uow_factory() as uow:
             if await uow.stocks.get(command.stock_id) is None:
                 raise StockNotFound(str(command.stock_id))

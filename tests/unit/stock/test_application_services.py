@@ -4,7 +4,7 @@ before any storage is touched, and the events they publish."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from types import TracebackType
 from typing import Any, Self
@@ -221,7 +221,7 @@ class TestCatalogService:
 class TestSplitService:
     async def test_records_and_publishes(self, store: Store) -> None:
         stock = a_stock(store)
-        view = await SplitService(factory(store)).record(
+        view = await SplitService(factory(store), FixedClock()).record(
             RecordSplit(stock.id, date(2024, 6, 10), 10, 1)
         )
         (split,) = store.splits
@@ -235,8 +235,21 @@ class TestSplitService:
         assert isinstance(event, StockSplitRecorded)
         assert event.split_id == split.id
 
+    async def test_a_split_after_tomorrow_is_refused(self, store: Store) -> None:
+        stock = a_stock(store)
+        service = SplitService(factory(store), FixedClock())
+        tomorrow = NOW.date() + timedelta(days=1)  # somewhere on Earth, already today
+        await service.record(RecordSplit(stock.id, tomorrow, 2, 1))
+        with pytest.raises(InvalidInput) as refused:
+            await service.record(RecordSplit(stock.id, tomorrow + timedelta(days=1), 3, 1))
+        assert [(e.field, e.message) for e in refused.value.errors] == [
+            ("effective_date", "is in the future")
+        ]
+        assert len(store.splits) == 1
+
     async def test_checks_the_ratio_before_the_stock(self, store: Store) -> None:
+        service = SplitService(factory(store), FixedClock())
         with pytest.raises(InvalidInput):
-            await SplitService(factory(store)).record(RecordSplit(uuid4(), date(2024, 6, 10), 2, 2))
+            await service.record(RecordSplit(uuid4(), date(2024, 6, 10), 2, 2))
         with pytest.raises(StockNotFound):
-            await SplitService(factory(store)).record(RecordSplit(uuid4(), date(2024, 6, 10), 2, 1))
+            await service.record(RecordSplit(uuid4(), date(2024, 6, 10), 2, 1))
