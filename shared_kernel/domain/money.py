@@ -77,6 +77,13 @@ def non_negative(value: Decimal, field_name: str) -> Decimal:
     return value
 
 
+def unsigned_zero(value: Decimal) -> Decimal:
+    """``value``, with a negative zero (``-0``, ``-0.00``) made ``0``: PostgreSQL's
+    NUMERIC has no negative zero, while SQLite's text and ``str`` keep one, so
+    the same input would read back differently on the two databases."""
+    return value.copy_abs() if value.is_zero() else value
+
+
 def is_plain_number_text(text: str) -> bool:
     """Whether ``text`` may be read as a number: Python's ``Decimal`` and ``int``
     also read underscores between digits (``1_000``) and the digits of every
@@ -94,7 +101,7 @@ def decimal_from_text(text: str, field_name: str) -> Decimal:
         value = None
     if value is None:
         raise InvalidInput.for_field(field_name, f"{text[:40]!r} is not a number")
-    return finite_decimal(value, field_name)
+    return unsigned_zero(finite_decimal(value, field_name))
 
 
 def parse_decimal(text: str, field_name: str) -> Decimal:
@@ -128,10 +135,10 @@ Its own ``quantize`` takes the rounding from it: a third of the time of
 
 
 def round_money(value: Decimal) -> Decimal:
-    """An amount of money as reported: to the cent, half away from zero."""
-    return _REPORTING.quantize(value, CENT)
+    """An amount of money as reported: to the cent, half away from zero (never ``-0.00``)."""
+    return unsigned_zero(_REPORTING.quantize(value, CENT))
 
 
 def round_ratio(value: Decimal) -> Decimal:
     """A return or a weight as reported: a fraction to six places (0.0694 is 6.94 %)."""
-    return _REPORTING.quantize(value, RATIO_QUANTUM)
+    return unsigned_zero(_REPORTING.quantize(value, RATIO_QUANTUM))

@@ -12,6 +12,7 @@ from shared_kernel.domain.money import (
     MAX_DECIMAL_DIGITS,
     MAX_DECIMAL_PLACES,
     is_plain_number_text,
+    unsigned_zero,
 )
 
 
@@ -58,6 +59,7 @@ DecimalInput = Annotated[
         ),
         examples=["150.25"],
     ),
+    AfterValidator(unsigned_zero),
 ]
 
 

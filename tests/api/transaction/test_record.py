@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, localcontext
 from typing import Any
@@ -325,6 +326,22 @@ async def test_decimals_are_answered_in_plain_notation_on_every_database(
         assert "E" not in body["amount"].upper(), body
     assert fetched["price"] == "0.000000000005"
     assert fetched["amount"] == created["amount"]
+
+
+async def test_a_negative_zero_is_zero_on_every_database(
+    client: httpx.AsyncClient, portfolio: dict[str, Any], stock: dict[str, Any]
+) -> None:
+    body = {"type": "BUY", "stock_id": stock["id"], "quantity": "1", "price": "2"}
+    created = await record_ok(client, portfolio["id"], {**body, "executed_at": AT, "fee": "-0"})
+    as_number = await post_raw(
+        client,
+        transactions_url(portfolio["id"]),
+        json.dumps({**body, "executed_at": AT, "tax": -0.0}),
+    )
+    assert as_number.status_code == 201, as_number.text
+    for answered, zeros in ((created, ("0", "0")), (as_number.json(), ("0", "0.0"))):
+        fetched = (await client.get(f"{TRANSACTIONS}/{answered['id']}")).json()
+        assert (answered["fee"], answered["tax"]) == (fetched["fee"], fetched["tax"]) == zeros
 
 
 async def test_executed_at_is_stored_and_answered_in_utc(

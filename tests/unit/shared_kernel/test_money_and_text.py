@@ -17,6 +17,8 @@ from shared_kernel.domain.money import (
     non_negative,
     parse_decimal,
     positive,
+    round_money,
+    round_ratio,
 )
 from shared_kernel.domain.text import optional_text, required_text
 
@@ -157,6 +159,22 @@ class TestSigns:
             non_negative(Decimal("-0.01"), "fee")
         assert error.value.errors[0].field == "fee"
         assert error.value.errors[0].message == "must be greater than or equal to 0"
+
+
+class TestNegativeZero:
+    """PostgreSQL's NUMERIC has no -0; SQLite's text and Python's str keep it."""
+
+    @pytest.mark.parametrize("text", ["-0", "-0.00", "-0E+3", " -0.000 "])
+    def test_a_negative_zero_is_read_as_zero(self, text: str) -> None:
+        read = parse_decimal(text, "fee")
+        assert read == 0
+        assert not read.is_signed()
+
+    @pytest.mark.parametrize("value", ["-0.004", "-0", "-0.0000001"])
+    def test_an_amount_that_rounds_to_zero_is_reported_as_zero(self, value: str) -> None:
+        assert str(round_money(Decimal(value))) == "0.00"
+        assert str(round_ratio(Decimal(value) / 10**6)) == "0.000000"
+        assert str(round_money(Decimal("-0.005"))) == "-0.01"  # half away from zero
 
 
 class TestText:
