@@ -29,6 +29,7 @@ from shared_kernel.application.principal import Principal
 from shared_kernel.domain.errors import InvalidInput
 from shared_kernel.web.auth import WebAuth
 from shared_kernel.web.csv_body import CSV_MEDIA_TYPE, CSV_REQUEST_BODY, csv_body
+from shared_kernel.web.etag import etag_for, version_check
 from shared_kernel.web.pagination import ListPage, page_request
 from shared_kernel.web.problems import problem_responses
 from shared_kernel.web.routing import StockbookRoute
@@ -164,17 +165,25 @@ def build_transaction_router(book: BookService, auth: WebAuth) -> APIRouter:
         summary="Get a transaction",
         responses=problem_responses(401, 404),
     )
-    async def get_transaction(transaction_id: UUID, caller: Caller) -> TransactionOut:
-        return _transaction_out(await book.get(caller.user_id, transaction_id))
+    async def get_transaction(
+        transaction_id: UUID, caller: Caller, response: Response
+    ) -> TransactionOut:
+        transaction = await book.get(caller.user_id, transaction_id)
+        response.headers["ETag"] = etag_for(transaction.version)
+        return _transaction_out(transaction)
 
     @router.delete(
         "/transactions/{transaction_id}",
         status_code=204,
         summary="Void a transaction (it stays visible, and counts nowhere)",
-        responses=problem_responses(401, 403, 404, 409),
+        responses=problem_responses(401, 403, 404, 409, 412),
     )
-    async def void_transaction(transaction_id: UUID, caller: Writer) -> Response:
-        await book.void(caller.user_id, transaction_id)
+    async def void_transaction(
+        transaction_id: UUID,
+        caller: Writer,
+        if_match: Annotated[str | None, Header()] = None,
+    ) -> Response:
+        await book.void(caller.user_id, transaction_id, version_check(if_match))
         return Response(status_code=204)
 
     @router.post(

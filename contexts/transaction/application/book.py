@@ -49,6 +49,7 @@ from shared_kernel.domain.errors import (
     ImportRejected,
     InvalidInput,
     NotFound,
+    VersionCheck,
 )
 
 
@@ -178,13 +179,16 @@ class BookService:
 
         return await self._runner.run(owner_id, portfolio_id, idempotency, work, render)
 
-    async def void(self, owner_id: UUID, transaction_id: UUID) -> None:
+    async def void(self, owner_id: UUID, transaction_id: UUID, expected: VersionCheck) -> None:
+        """Void the transaction; voiding a void one changes nothing. ``expected`` is
+        the version the caller saw (``Transaction.version``)."""
         seen = await self.get(owner_id, transaction_id)
         splits = await self._splits([seen.stock_id] if seen.stock_id else [])
         async with self._uow_factory() as uow:
             transaction = await uow.transactions.get(transaction_id, owner_id)
             if transaction is None:
                 raise TransactionNotFound()
+            expected.verify(transaction.version, "The transaction")
             if transaction.voided_at is not None:
                 return
             await self._enter_book(uow, transaction.portfolio_id, exclusive=False)
@@ -198,7 +202,10 @@ class BookService:
             now = self._clock.now()
             voided = transaction.voided(now)
             if not await uow.transactions.mark_voided(voided):
-                return  # a concurrent void got there first: it published the event
+                # a concurrent void got there first (it published the event): what
+                # this caller saw is no longer so
+                expected.verify(voided.version, "The transaction")
+                return
             uow.publish(TransactionVoided(transaction=voided.data(), occurred_at=now))
             await uow.commit()
 

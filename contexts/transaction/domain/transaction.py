@@ -101,6 +101,11 @@ class Transaction:
             return Decimal(0)
         return self.quantity if self.type is TransactionType.BUY else -self.quantity
 
+    @property
+    def version(self) -> int:
+        """1 while live, 2 once voided: a transaction changes only by being voided."""
+        return 1 if self.voided_at is None else 2
+
     def voided(self, now: datetime) -> Transaction:
         return replace(self, voided_at=now)
 

@@ -184,3 +184,31 @@ async def test_a_voided_transaction_stays_visible_with_voided_at_and_counts_nowh
     )
     assert_problem(refused, 409, "INSUFFICIENT_QUANTITY")
     await sell(client, pid, sid, "10", "2025-01-04T00:00:00Z")
+
+
+async def test_a_transaction_has_an_etag_and_a_void_honours_if_match(
+    client: httpx.AsyncClient, portfolio: dict[str, Any]
+) -> None:
+    """API.md: a single-resource GET returns ETag, DELETE honours If-Match. A
+    transaction changes only by being voided: version 1 while live, 2 after."""
+    created = await record_ok(
+        client, portfolio["id"], {"type": "DEPOSIT", "amount": "1", "executed_at": "2025-01-01"}
+    )
+    url = f"{TRANSACTIONS}/{created['id']}"
+    assert (await client.get(url)).headers["etag"] == '"1"'
+
+    stale = await client.delete(url, headers={"If-Match": '"2"'})
+    assert_problem(stale, 412, "PRECONDITION_FAILED")
+    assert (await client.get(url)).json()["voided_at"] is None
+
+    assert (await client.delete(url, headers={"If-Match": '"1"'})).status_code == 204
+    voided = await client.get(url)
+    assert voided.json()["voided_at"] is not None
+    assert voided.headers["etag"] == '"2"'
+    # the void the caller saw is behind it; voiding what is void changes nothing
+    assert_problem(
+        await client.delete(url, headers={"If-Match": '"1"'}), 412, "PRECONDITION_FAILED"
+    )
+    assert (await client.delete(url, headers={"If-Match": '"2"'})).status_code == 204
+    assert (await client.delete(url, headers={"If-Match": "*"})).status_code == 204
+    assert (await client.get(url)).json() == voided.json()

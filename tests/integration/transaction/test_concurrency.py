@@ -97,3 +97,17 @@ async def test_concurrent_voids_of_one_transaction_void_it_once(
     assert len(await outbox_payloads(app, outbox, "TransactionVoided")) == 1
     voided_at = (await client.get(f"{TRANSACTIONS}/{bought['id']}")).json()["voided_at"]
     assert voided_at is not None
+
+
+async def test_of_concurrent_voids_that_saw_it_live_one_voids_it_the_others_are_412(
+    app: FastAPI, client: httpx.AsyncClient, portfolio: dict[str, Any], stock: dict[str, Any]
+) -> None:
+    bought = await buy(client, portfolio["id"], stock["id"], "5", AT)
+    responses = await asyncio.gather(
+        *(
+            client.delete(f"{TRANSACTIONS}/{bought['id']}", headers={"If-Match": '"1"'})
+            for _ in range(10)
+        )
+    )
+    assert sorted(r.status_code for r in responses) == [204] + [412] * 9
+    assert len(await outbox_payloads(app, outbox, "TransactionVoided")) == 1
