@@ -227,6 +227,12 @@ class PortfolioReports:
         if first is None:  # the day before the first transaction, whatever its type
             started = await self._projection.first_executed_at(portfolio_id)
             first = started.date() - timedelta(days=1) if started is not None else end
+            if first > end:  # the caller's to is what to change: from was not sent
+                raise InvalidInput.for_field(
+                    "to",
+                    f"must not be before {first}, the default from "
+                    "(the day before the first transaction)",
+                )
         _check_period(first, end, today)
         closes = await self._catalog.get_close_series(list(histories), first, end)
         stocks = [

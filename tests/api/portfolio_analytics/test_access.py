@@ -132,3 +132,24 @@ async def test_deleting_a_portfolio_removes_its_projection(
     assert report["totals"]["cash_balance"] == "951.00"
     assert (await get_allocation(client, kept))["unpriced"] == ["DEL"]
     assert (await get_performance(client, kept, to="2024-01-03"))["end_value"] == "50.00"
+
+
+async def test_a_to_before_the_default_from_is_named_as_the_problem(
+    client: httpx.AsyncClient,
+) -> None:
+    """Only ``to`` sent, before the day before the first transaction (the default
+    ``from``): the caller's ``to`` is what to change, not a ``from`` never sent."""
+    portfolio_id = await create_portfolio(client)
+    await cash(client, portfolio_id, "DEPOSIT", "100", "2024-03-01T10:00:00Z")
+    response = await client.get(
+        f"{PORTFOLIOS}/{portfolio_id}/performance", params={"to": "2024-02-01"}
+    )
+    body = assert_problem(response, 422, "VALIDATION_ERROR")
+    assert [(error["field"], error["message"]) for error in body["errors"]] == [
+        (
+            "to",
+            "must not be before 2024-02-29, the default from "
+            "(the day before the first transaction)",
+        )
+    ]
+    assert (await get_performance(client, portfolio_id, to="2024-02-29"))["days"] == 0
