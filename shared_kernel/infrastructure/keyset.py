@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -23,7 +23,10 @@ def _parse(column: ColumnElement[Any], text: str) -> Any:
         moment = datetime.fromisoformat(text)
         if moment.tzinfo is None:  # every cursor we hand out has an offset: this one is forged
             raise ValueError("a timestamp without an offset")
-        return moment
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:  # its offset moves it off the calendar: forged too
+            raise ValueError("a timestamp beyond the calendar in UTC") from None
     if python_type is UUID:
         return UUID(text)
     return text

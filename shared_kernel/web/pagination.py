@@ -50,9 +50,22 @@ def decode_cursor(cursor: str) -> Keyset:
         values = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
     except (ValueError, binascii.Error, UnicodeError, RecursionError):
         raise InvalidInput.for_field("cursor", "is not a cursor from this API") from None
-    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+    if not isinstance(values, list) or not all(_keyset_text(v) for v in values):
         raise InvalidInput.for_field("cursor", "is not a cursor from this API")
     return tuple(values)
+
+
+def _keyset_text(value: object) -> bool:
+    """Whether ``value`` is text a list may have handed out: a column's value as a
+    string, which holds no NUL and no half of a surrogate pair (no database
+    column holds them; a driver refuses them)."""
+    if not isinstance(value, str) or "\x00" in value:
+        return False
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 async def page_request(

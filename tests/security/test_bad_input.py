@@ -7,6 +7,7 @@ decimal field, every hostile number, date and id — not written one by one.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import AsyncIterator, Iterator
@@ -126,6 +127,9 @@ LIST_PATHS = [
     "/api/v1/auth/api-keys",
     "/api/v1/portfolios/{portfolio_id}/transactions",
 ]
+
+
+_OFF_THE_CALENDAR = ("0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00")
 
 
 def _method(kind: str) -> str:
@@ -453,6 +457,33 @@ def cases() -> Iterator[Case]:
                 "VALIDATION_ERROR",
                 {"params": {"cursor": cursor}},
             )
+    # Cursors made by hand: well-formed, but holding what no list hands out.
+    row_id = "12345678-1234-5678-1234-567812345678"
+    by_time = [(path, {}) for path in LIST_PATHS if path != "/api/v1/stocks"] + [
+        ("/api/v1/stocks", {"sort": key}) for key in ("created_at", "-created_at")
+    ]
+    by_text = [("/api/v1/stocks", {}), ("/api/v1/stocks", {"sort": "name"}), *by_time]
+    forged = [
+        # in UTC, before the calendar's first day and after its last
+        *((lists, [moment, row_id]) for lists in by_time for moment in _OFF_THE_CALENDAR),
+        # text no column holds: half a surrogate pair, a NUL
+        *(
+            (lists, keyset)
+            for lists in by_text
+            for text in ("\ud800", "a\u0000")
+            for keyset in ([text], [text, row_id])
+        ),
+    ]
+    for index, ((path, params), keyset) in enumerate(forged):
+        cursor = base64.urlsafe_b64encode(json.dumps(keyset).encode()).decode().rstrip("=")
+        yield Case(
+            f"forged-cursor-{index}-{path}-{params}",
+            "GET",
+            path,
+            422,
+            "VALIDATION_ERROR",
+            {"params": {**params, "cursor": cursor}},
+        )
     # Ids that are not UUIDs.
     for template in [
         "/api/v1/portfolios/{}",

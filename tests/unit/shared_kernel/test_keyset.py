@@ -39,6 +39,9 @@ def test_a_row_s_keyset_leads_to_the_rows_after_it() -> None:
         ("yesterday", "12345678-1234-5678-1234-567812345678"),
         ("2025-01-01T00:00:00+00:00", "not-a-uuid"),
         ("2025-01-01T00:00:00", "12345678-1234-5678-1234-567812345678"),  # no offset
+        # in UTC, before the calendar's first day and after its last
+        ("0001-01-01T00:00:00+01:00", "12345678-1234-5678-1234-567812345678"),
+        ("9999-12-31T23:59:59-01:00", "12345678-1234-5678-1234-567812345678"),
     ],
 )
 def test_a_cursor_that_does_not_fit_is_invalid_input(keyset: tuple[str, ...]) -> None:
