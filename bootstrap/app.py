@@ -19,7 +19,7 @@ from bootstrap.operations import build_operations_router
 from bootstrap.settings import Settings, load_settings
 from shared_kernel.infrastructure import failpoints
 from shared_kernel.web.body_limit import BodyLimitMiddleware
-from shared_kernel.web.problems import Problem, install_problem_handlers
+from shared_kernel.web.problems import Problem, UnexpectedErrorMiddleware, install_problem_handlers
 from shared_kernel.web.request_id import RequestIdMiddleware
 from shared_kernel.web.routing import serve_routes_of
 
@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None, container: RootContainer | None
     metrics = Metrics()
     install_problem_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(UnexpectedErrorMiddleware)  # inside the two below: they see its 500
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.add_middleware(RequestIdMiddleware)
 

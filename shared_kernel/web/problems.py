@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared_kernel.domain.errors import (
     Conflict,
@@ -203,7 +204,13 @@ def _allowed_methods(request: Request) -> list[str]:
 
 
 async def handle_unexpected_error(request: Request, error: Exception) -> ProblemResponse:
-    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    logger.error(
+        "unhandled error on %s %s (request id %s)",
+        request.method,
+        request.url.path,
+        request_id_of(request),
+        exc_info=error,
+    )
     return problem(
         request,
         500,
@@ -211,6 +218,39 @@ async def handle_unexpected_error(request: Request, error: Exception) -> Problem
         "Internal error",
         "Something went wrong on our side; the request id identifies it in the logs.",
     )
+
+
+class UnexpectedErrorMiddleware:
+    """Answers an exception that no handler took with the 500 problem.
+
+    Starlette leaves such an exception to its outermost layer, which answers
+    outside every middleware (no ``X-Request-ID``, no metrics) and then raises
+    it on to the server, which closes the connection. Inside the request-id
+    and metrics middleware, this answers like any other error, and the
+    exception stops here.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        answering = False
+
+        async def send_noting_the_start(message: Message) -> None:
+            nonlocal answering
+            answering = answering or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_noting_the_start)
+        except Exception as error:
+            if answering:  # too late for a problem: the response is under way
+                raise
+            response = await handle_unexpected_error(Request(scope, receive), error)
+            await response(scope, receive, send)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
