@@ -28,10 +28,11 @@ class ResponseBody(BaseModel):
 
 def _only_plain_number_text(error_type: str, message: str) -> BeforeValidator:
     """Refuse a number sent as text that only Python reads as one (``1_0``, ``١٢``),
-    with pydantic's own error for a string that is no number of the type."""
+    and a JSON ``true`` or ``false`` (Python's 1 and 0), with pydantic's own error
+    for a value that is no number of the type."""
 
     def check(value: object) -> object:
-        if isinstance(value, str) and not is_plain_number_text(value):
+        if isinstance(value, bool) or (isinstance(value, str) and not is_plain_number_text(value)):
             raise PydanticCustomError(error_type, message)
         return value
 

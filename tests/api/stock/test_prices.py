@@ -247,6 +247,7 @@ INVALID_ROWS: list[tuple[dict[str, object], str]] = [
     ({"date": "2025-01-02", "close": "1", "high": "1", "low": "2"}, "high"),
     ({"date": "2025-01-02", "close": "1", "volume": -1}, "volume"),
     ({"date": "2025-01-02", "close": "1", "volume": 1.5}, "volume"),
+    ({"date": "2025-01-02", "close": "1", "volume": True}, "volume"),  # not an integer in JSON
     ({"date": "2025-01-02", "close": "1", "volume": 2**63}, "volume"),
     ({"date": "2025-01-02"}, "close"),
     ({"close": "1"}, "date"),

@@ -81,6 +81,9 @@ INVALID_SPLITS: list[tuple[dict[str, object], str]] = [
     ({"effective_date": "2024-06-10", "numerator": "two", "denominator": 1}, "numerator"),
     ({"effective_date": "2024-06-10", "numerator": 2, "denominator": 1_000_001}, "denominator"),
     ({"effective_date": "2024-06-10", "numerator": 3, "denominator": 3}, "numerator"),
+    # a JSON boolean is no integer (Python's True would be 1)
+    ({"effective_date": "2024-06-10", "numerator": True, "denominator": 2}, "numerator"),
+    ({"effective_date": "2024-06-10", "numerator": 2, "denominator": False}, "denominator"),
     ({"effective_date": "June 10", "numerator": 2, "denominator": 1}, "effective_date"),
     # not yet effective: applied now, it would change the shares held today
     ({"effective_date": "2099-01-01", "numerator": 2, "denominator": 1}, "effective_date"),
