@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 from pydantic_core import PydanticCustomError
 
+from shared_kernel.domain.dates import is_calendar_date_text
 from shared_kernel.domain.money import (
     MAX_DECIMAL_DIGITS,
     MAX_DECIMAL_PLACES,
@@ -24,6 +26,20 @@ class RequestBody(BaseModel):
 
 class ResponseBody(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+
+def _only_calendar_date_text(value: object) -> object:
+    """Refuse a date sent in another form than ``YYYY-MM-DD`` (API.md), which pydantic
+    would read: a Unix time, a timestamp at midnight."""
+    if not isinstance(value, date) and not (
+        isinstance(value, str) and is_calendar_date_text(value)
+    ):
+        raise PydanticCustomError("date_parsing", "Input should be a date YYYY-MM-DD")
+    return value
+
+
+DateInput = Annotated[date, BeforeValidator(_only_calendar_date_text)]
+"""A date of a request (body or query), read only from text ``YYYY-MM-DD``."""
 
 
 def _only_plain_number_text(error_type: str, message: str) -> BeforeValidator:

@@ -4,7 +4,6 @@ No ``from __future__ import annotations`` here: FastAPI must evaluate the
 local ``Caller``/``Writer`` dependency aliases when the routes are declared.
 """
 
-from datetime import date
 from typing import Annotated
 from uuid import UUID
 
@@ -28,6 +27,7 @@ from shared_kernel.web.etag import etag_for, version_check
 from shared_kernel.web.pagination import ListPage, page_request
 from shared_kernel.web.problems import problem_responses
 from shared_kernel.web.routing import StockbookRoute
+from shared_kernel.web.schemas import DateInput
 
 API_PREFIX = "/api/v1"
 
@@ -153,9 +153,12 @@ def build_portfolio_router(
         portfolio_id: UUID,
         caller: Caller,
         first: Annotated[
-            date | None, Query(alias="from", description="Default: the day before the first trade.")
+            DateInput | None,
+            Query(alias="from", description="Default: the day before the first trade."),
         ] = None,
-        last: Annotated[date | None, Query(alias="to", description="Default: today (UTC).")] = None,
+        last: Annotated[
+            DateInput | None, Query(alias="to", description="Default: today (UTC).")
+        ] = None,
     ) -> PerformanceOut:
         report = await reports.performance(caller.user_id, portfolio_id, first, last)
         return PerformanceOut.of(report)

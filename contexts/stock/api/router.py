@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 from uuid import UUID
 
@@ -45,7 +44,7 @@ from shared_kernel.web.etag import etag_for, version_check
 from shared_kernel.web.pagination import ListPage, page_request
 from shared_kernel.web.problems import problem_responses
 from shared_kernel.web.routing import StockbookRoute
-from shared_kernel.web.schemas import NoNulText
+from shared_kernel.web.schemas import DateInput, NoNulText
 
 API_PREFIX = "/api/v1"
 
@@ -185,8 +184,8 @@ def build_stock_router(
     )
     async def list_prices(
         stock_id: UUID,
-        first: Annotated[date | None, Query(alias="from")] = None,
-        last: Annotated[date | None, Query(alias="to")] = None,
+        first: Annotated[DateInput | None, Query(alias="from")] = None,
+        last: Annotated[DateInput | None, Query(alias="to")] = None,
     ) -> PriceList:
         await existing(stock_id)
         daily = await reader.prices(stock_id, first, last)

@@ -11,6 +11,7 @@ from pydantic import Field
 from contexts.stock.domain.price import MAX_PRICES_PER_REQUEST
 from contexts.stock.domain.split import MAX_SPLIT_TERM
 from shared_kernel.web.schemas import (
+    DateInput,
     DecimalInput,
     DecimalOutput,
     RequestBody,
@@ -69,7 +70,7 @@ class StockOut(ResponseBody):
 
 
 class PriceIn(RequestBody):
-    date: date
+    date: DateInput
     close: DecimalInput
     open: DecimalInput | None = None
     high: DecimalInput | None = None
@@ -104,7 +105,7 @@ class PriceImportOut(ResponseBody):
 
 
 class SplitIn(RequestBody):
-    effective_date: date
+    effective_date: DateInput
     numerator: Annotated[WholeNumberInput, Field(ge=1, le=MAX_SPLIT_TERM)]
     denominator: Annotated[WholeNumberInput, Field(ge=1, le=MAX_SPLIT_TERM)]
 

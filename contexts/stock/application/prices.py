@@ -16,6 +16,7 @@ from contexts.stock.domain.stock import symbol_key
 from shared_kernel.application.bulk import with_collector_paused
 from shared_kernel.application.clock import Clock
 from shared_kernel.application.csv_table import read_csv
+from shared_kernel.domain.dates import calendar_date
 from shared_kernel.domain.errors import (
     DomainError,
     ErrorDetail,
@@ -122,7 +123,7 @@ class PriceService:
             if name not in cells:
                 raise InvalidInput.for_field(name, "is required")
         try:
-            day = date.fromisoformat(cells["date"])
+            day = calendar_date(cells["date"])
         except ValueError:
             raise InvalidInput.for_field("date", "must be a date YYYY-MM-DD") from None
         if problem := self._date_problem(day):

@@ -7,7 +7,6 @@ local ``Caller``/``Writer`` dependency aliases when the routes are declared.
 import hashlib
 import json
 import re
-from datetime import date
 from typing import Annotated
 from uuid import UUID
 
@@ -33,6 +32,7 @@ from shared_kernel.web.etag import etag_for, version_check
 from shared_kernel.web.pagination import ListPage, page_request
 from shared_kernel.web.problems import problem_responses
 from shared_kernel.web.routing import StockbookRoute
+from shared_kernel.web.schemas import DateInput
 
 API_PREFIX = "/api/v1"
 _IDEMPOTENCY_KEY = re.compile(r"^[\x20-\x7e]{1,255}$")
@@ -140,8 +140,8 @@ def build_transaction_router(book: BookService, auth: WebAuth) -> APIRouter:
         page: Annotated[PageRequest, Depends(page_request)],
         type: TransactionTypeName | None = None,
         stock_id: UUID | None = None,
-        first: Annotated[date | None, Query(alias="from")] = None,
-        last: Annotated[date | None, Query(alias="to")] = None,
+        first: Annotated[DateInput | None, Query(alias="from")] = None,
+        last: Annotated[DateInput | None, Query(alias="to")] = None,
         include_voided: bool = False,
     ) -> ListPage[TransactionOut]:
         result = await book.list_transactions(

@@ -92,6 +92,7 @@ async def test_unknown_query_values_are_refused(client: httpx.AsyncClient) -> No
         ("performance", {"from": future}, "from"),  # after the default to: today
         ("performance", {"from": "2024-02-30"}, "from"),
         ("performance", {"to": "yesterday"}, "to"),
+        ("performance", {"from": "1735776000"}, "from"),  # dates are YYYY-MM-DD only
     ]
     for endpoint, params, field in cases:
         response = await client.get(f"{PORTFOLIOS}/{portfolio_id}/{endpoint}", params=params)

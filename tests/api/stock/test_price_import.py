@@ -147,6 +147,13 @@ REJECTED_FILES: list[tuple[bytes, list[dict[str, Any]]]] = [
         b"symbol,date,close\nAAPL,2999-01-01,1\n",
         [{"line": 2, "field": "date", "message": "is in the future"}],
     ),
+    (  # other forms of ISO 8601 than YYYY-MM-DD (API.md), which Python reads
+        b"symbol,date,close\nAAPL,20250114,1\nAAPL,2025-W03-2,1\n",
+        [
+            {"line": 2, "field": "date", "message": "must be a date YYYY-MM-DD"},
+            {"line": 3, "field": "date", "message": "must be a date YYYY-MM-DD"},
+        ],
+    ),
     (
         "symbol,date,close\nAAPL,2025-01-02,1_0\nAAPL,2025-01-03,\uff11\n".encode(),
         [

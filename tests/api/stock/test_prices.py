@@ -157,7 +157,11 @@ async def test_from_and_to_are_inclusive(client: httpx.AsyncClient, stock: dict[
     assert await dates(to="2025-01-02") == ["2025-01-01", "2025-01-02"]
     assert await dates(**{"from": "2025-01-05", "to": "2025-01-05"}) == ["2025-01-05"]
     assert await dates(**{"from": "2025-01-06", "to": "2025-01-05"}) == []
-    for name, value in (("from", "yesterday"), ("to", "2025-13-01")):
+    for name, value in (
+        ("from", "yesterday"),
+        ("to", "2025-13-01"),
+        ("from", "1735776000"),  # Unix time: API.md's dates are YYYY-MM-DD
+    ):
         response = await client.get(prices_url(stock), params={name: value})
         assert_problem(response, 422, "VALIDATION_ERROR", name)
 
@@ -252,6 +256,9 @@ INVALID_ROWS: list[tuple[dict[str, object], str]] = [
     ({"date": "2025-01-02"}, "close"),
     ({"close": "1"}, "date"),
     ({"date": "02/01/2025", "close": "1"}, "date"),
+    # API.md: dates are YYYY-MM-DD, not another form ISO 8601 or pydantic reads
+    ({"date": "2025-01-02T00:00:00", "close": "1"}, "date"),
+    ({"date": 1735776000, "close": "1"}, "date"),  # Unix time of 2025-01-02
     ({"date": "2025-01-02", "close": "1", "adj_close": "1"}, "adj_close"),
 ]
 

@@ -85,6 +85,7 @@ INVALID_SPLITS: list[tuple[dict[str, object], str]] = [
     ({"effective_date": "2024-06-10", "numerator": True, "denominator": 2}, "numerator"),
     ({"effective_date": "2024-06-10", "numerator": 2, "denominator": False}, "denominator"),
     ({"effective_date": "June 10", "numerator": 2, "denominator": 1}, "effective_date"),
+    ({"effective_date": 1718000000, "numerator": 2, "denominator": 1}, "effective_date"),
     # not yet effective: applied now, it would change the shares held today
     ({"effective_date": "2099-01-01", "numerator": 2, "denominator": 1}, "effective_date"),
     ({"effective_date": "9999-12-31", "numerator": 2, "denominator": 1}, "effective_date"),

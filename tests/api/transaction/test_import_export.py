@@ -100,12 +100,13 @@ async def test_a_file_with_bad_rows_is_rejected_whole_listing_every_bad_line(
         "2025-01-02,BUY,AAPL,10,1,1_0,,,,",  # 21: the stated amount too
         "0001-01-01T00:00+01:00,DEPOSIT,,,,5,,,,",  # 22: in UTC, before the calendar's start
         "9999-12-31T23:00-05:00,DEPOSIT,,,,5,,,,",  # 23: in UTC, after its end
+        "2025-W03-2,DEPOSIT,,,,5,,,,",  # 24: a week date, not a date YYYY-MM-DD
     ]
     del euro
     response = await post_csv(client, import_url(portfolio["id"]), "\n".join(lines) + "\n")
     body = assert_problem(response, 422, "IMPORT_REJECTED")
     bad_lines = sorted({error["line"] for error in body["errors"]})
-    assert bad_lines == list(range(3, 24)), body["errors"]
+    assert bad_lines == list(range(3, 25)), body["errors"]
     by_line = {error["line"]: error for error in body["errors"]}
     assert "ZZZZ" in by_line[3]["message"]
     assert by_line[3]["field"] == "symbol"
@@ -126,9 +127,10 @@ async def test_a_file_with_bad_rows_is_rejected_whole_listing_every_bad_line(
     assert by_line[17]["field"] == "symbol"  # the file's column, not the API's stock_id
     assert by_line[18]["field"] == "symbol"
     assert [by_line[line]["field"] for line in (19, 20, 21)] == ["quantity", "price", "amount"]
-    assert [by_line[line]["message"] for line in (22, 23)] == [
+    assert [by_line[line]["message"] for line in (22, 23, 24)] == [
         "must not be before 1900",
         "must not be in the future",
+        "must be an ISO 8601 timestamp or a date YYYY-MM-DD",
     ]
     assert "nothing was recorded" in body["detail"]
     assert len(await list_all(client, portfolio["id"], include_voided="true")) == 1

@@ -73,6 +73,8 @@ async def test_the_list_filters_by_type_stock_and_inclusive_utc_dates(
         {"stock_id": "AAPL"},
         {"from": "2025-13-01"},
         {"to": "yesterday"},
+        {"from": "1735776000"},  # Unix time: API.md's dates are YYYY-MM-DD
+        {"to": "2025-01-02T00:00:00"},
         {"include_voided": "maybe"},
         {"limit": "0"},
         {"limit": "501"},
