@@ -73,6 +73,9 @@ async def run_sell_race(server: StockbookServer) -> SellRace:
             client, portfolio_id, trade("BUY", stock_id, str(SHARES), str(BUY_PRICE), BOUGHT_AT)
         )
         sale = trade("SELL", stock_id, "1", str(SELL_PRICE), SOLD_AT)
+        # Open every connection first: the sales then start together rather than
+        # each behind its own connect (on a busy machine they trickled in one by one).
+        await asyncio.gather(*(client.get("/health/live") for _ in range(SALES)))
         started = time.perf_counter()
         responses = await asyncio.gather(
             *(client.post(transactions_path(portfolio_id), json=sale) for _ in range(SALES))
