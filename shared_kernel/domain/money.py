@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from fractions import Fraction
 
 from shared_kernel.domain.errors import InvalidInput
 
@@ -142,3 +144,26 @@ def round_money(value: Decimal) -> Decimal:
 def round_ratio(value: Decimal) -> Decimal:
     """A return or a weight as reported: a fraction to six places (0.0694 is 6.94 %)."""
     return unsigned_zero(_REPORTING.quantize(value, RATIO_QUANTUM))
+
+
+_MILLIONTHS = 10**6  # RATIO_QUANTUM's units in one
+
+
+def shares_of(parts: Sequence[Decimal]) -> list[Decimal] | None:
+    """Each part's share of their sum, to six places as ``round_ratio`` reports, the
+    shares summing to exactly 1 (weights). Each share is rounded down, and the
+    millionths that leaves go to the largest remainders, the earlier part first
+    on a tie: every share is within a millionth of its exact value, where
+    rounding each on its own could make the sum 0.999999. None when the parts
+    sum to zero: there is nothing to share.
+    """
+    total = Fraction(exact_sum(parts))
+    if not total:
+        return None
+    exact = [Fraction(part) * _MILLIONTHS / total for part in parts]
+    units = [math.floor(share) for share in exact]
+    left_over = _MILLIONTHS - sum(units)
+    by_remainder = sorted(range(len(parts)), key=lambda i: (units[i] - exact[i], i))
+    for index in by_remainder[:left_over]:
+        units[index] += 1
+    return [unsigned_zero(Decimal(unit).scaleb(-6)) for unit in units]

@@ -20,7 +20,7 @@ from contexts.portfolio.domain.position import CostBasisMethod
 from contexts.stock.contracts import StockCatalog, StockQuote
 from shared_kernel.application.clock import Clock
 from shared_kernel.domain.errors import InvalidInput
-from shared_kernel.domain.money import EXACT, exact_sum
+from shared_kernel.domain.money import EXACT, exact_sum, shares_of
 
 _RATIO = Context(prec=34, rounding=ROUND_HALF_EVEN)
 _ZERO = Decimal(0)
@@ -54,6 +54,7 @@ class HoldingLine:
     fees: Decimal
     taxes: Decimal
     weight: Decimal | None
+    """Of the priced holdings' market value, to six places; the weights sum to 1."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class AllocationItem:
     key: str
     market_value: Decimal
     weight: Decimal
+    """To six places; the items' weights sum to 1."""
 
 
 @dataclass(frozen=True)
@@ -137,10 +139,12 @@ class PortfolioReports:
             for f, quote in shown
             if quote.latest is not None
         }
-        priced_value = exact_sum(market_values.values())
+        # reported to six places, they sum to exactly 1
+        shares = shares_of(list(market_values.values()))
+        weights = dict(zip(market_values, shares, strict=True)) if shares is not None else {}
         lines = sorted(
             (
-                self._line(f, quote, market_values.get(f.stock_id), method, priced_value)
+                self._line(f, quote, market_values.get(f.stock_id), method, weights.get(f.stock_id))
                 for f, quote in shown
             ),
             key=lambda line: line.symbol,
@@ -166,7 +170,7 @@ class PortfolioReports:
         quote: StockQuote,
         market_value: Decimal | None,
         method: CostBasisMethod,
-        priced_value: Decimal,
+        weight: Decimal | None,
     ) -> HoldingLine:
         cost = figures.cost_basis(method)
         close, info = quote.latest, quote.info
@@ -189,7 +193,7 @@ class PortfolioReports:
             dividends=figures.dividends,
             fees=figures.fees,
             taxes=figures.taxes,
-            weight=_ratio(market_value, priced_value) if market_value is not None else None,
+            weight=weight,
         )
 
     async def allocation(
@@ -207,10 +211,11 @@ class PortfolioReports:
             else:
                 key = line.industry_group or UNCLASSIFIED
             values[key] = EXACT.add(values[key], line.market_value)
-        total = exact_sum(values.values())
+        ordered = sorted(values.items(), key=lambda item: (-item[1], item[0]))
+        weights = shares_of([value for _, value in ordered]) or [_ZERO] * len(ordered)
         items = [
-            AllocationItem(key, value, _ratio(value, total) or _ZERO)
-            for key, value in sorted(values.items(), key=lambda item: (-item[1], item[0]))
+            AllocationItem(key, value, weight)
+            for (key, value), weight in zip(ordered, weights, strict=True)
         ]
         unpriced = [line.symbol for line in report.holdings if line.market_value is None]
         return AllocationReport(by, items, unpriced)

@@ -98,23 +98,34 @@ async def test_allocation_by_stock_sector_and_industry_group(client: httpx.Async
     assert holdings["NOPX"]["weight"] is None
 
 
-async def test_weights_sum_to_one_within_rounding(client: httpx.AsyncClient) -> None:
+async def test_weights_sum_to_one_exactly(client: httpx.AsyncClient) -> None:
     portfolio_id = await create_portfolio(client)
     for symbol in ("TRIA", "TRIB", "TRIC"):
         stock_id = await create_stock(client, symbol, sector="Industrials")
         await trade(client, portfolio_id, "BUY", stock_id, "3", "10", AT)
         await set_prices(client, stock_id, {CLOSE_DAY: "11"})
     allocation = await get_allocation(client, portfolio_id)
-    weights = [Decimal(item["weight"]) for item in allocation["items"]]
-    assert weights == [Decimal("0.333333")] * 3
-    assert abs(sum(weights, Decimal(0)) - 1) <= Decimal("0.00001")
+    # thirds: the millionth that rounding each down leaves goes to the first
+    assert [item["weight"] for item in allocation["items"]] == ["0.333334", "0.333333", "0.333333"]
     sectors = await get_allocation(client, portfolio_id, by="sector")
     assert sectors["items"] == [
         {"key": "Industrials", "market_value": "99.00", "weight": "1.000000"}
     ]
     holdings = await get_holdings(client, portfolio_id)
-    total = sum((Decimal(line["weight"]) for line in holdings["holdings"]), Decimal(0))
-    assert abs(total - 1) <= Decimal("0.00001")
+    assert [line["weight"] for line in holdings["holdings"]] == ["0.333334", "0.333333", "0.333333"]
+
+    # each rounded half up on its own, these made 0.999999 (856030 + 84756 + 59205 + 8)
+    uneven = await create_portfolio(client, "uneven")
+    for symbol, value in (("UNA", "1011.10"), ("UNB", "100.11"), ("UNC", "69.93"), ("UND", "0.01")):
+        stock_id = await create_stock(client, symbol, sector="Energy")
+        await trade(client, uneven, "BUY", stock_id, "1", value, AT)
+        await set_prices(client, stock_id, {CLOSE_DAY: value})
+    for by in ("stock", "industry_group"):
+        items = (await get_allocation(client, uneven, by=by))["items"]
+        assert sum(Decimal(item["weight"]) for item in items) == 1, items
+    lines = (await get_holdings(client, uneven))["holdings"]
+    # the millionth left over goes to the largest remainder: 8.466 millionths
+    assert [line["weight"] for line in lines] == ["0.856030", "0.084756", "0.059205", "0.000009"]
 
     # a portfolio without priced holdings
     portfolio_id = await create_portfolio(client, "unpriced")

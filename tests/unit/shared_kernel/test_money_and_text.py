@@ -19,6 +19,7 @@ from shared_kernel.domain.money import (
     positive,
     round_money,
     round_ratio,
+    shares_of,
 )
 from shared_kernel.domain.text import optional_text, required_text
 
@@ -159,6 +160,41 @@ class TestSigns:
             non_negative(Decimal("-0.01"), "fee")
         assert error.value.errors[0].field == "fee"
         assert error.value.errors[0].message == "must be greater than or equal to 0"
+
+
+class TestShares:
+    def test_thirds_give_the_millionth_left_over_to_the_first(self) -> None:
+        assert shares_of([Decimal(1)] * 3) == [
+            Decimal("0.333334"),
+            Decimal("0.333333"),
+            Decimal("0.333333"),
+        ]
+
+    def test_nothing_to_share_is_none(self) -> None:
+        assert shares_of([]) is None
+        assert shares_of([Decimal(0), Decimal("0.00")]) is None
+
+    @given(
+        st.lists(
+            st.decimals(min_value=0, max_value=10**12, places=2, allow_nan=False),
+            min_size=1,
+            max_size=60,
+        )
+    )
+    @settings(max_examples=300)
+    def test_shares_sum_to_one_each_within_a_millionth_of_its_exact_share(
+        self, parts: list[Decimal]
+    ) -> None:
+        shares = shares_of(parts)
+        total = sum(map(Fraction, parts))
+        if total == 0:
+            assert shares is None
+            return
+        assert shares is not None
+        assert sum(map(Fraction, shares)) == 1
+        for part, share in zip(parts, shares, strict=True):
+            assert share == share.quantize(Decimal("0.000001"))
+            assert abs(Fraction(share) - Fraction(part) / total) < Fraction(1, 10**6)
 
 
 class TestNegativeZero:
