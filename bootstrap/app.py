@@ -19,7 +19,12 @@ from bootstrap.operations import build_operations_router
 from bootstrap.settings import Settings, load_settings
 from shared_kernel.infrastructure import failpoints
 from shared_kernel.web.body_limit import BodyLimitMiddleware
-from shared_kernel.web.problems import Problem, UnexpectedErrorMiddleware, install_problem_handlers
+from shared_kernel.web.problems import (
+    Problem,
+    UnexpectedErrorMiddleware,
+    install_problem_handlers,
+    problem_responses,
+)
 from shared_kernel.web.request_id import RequestIdMiddleware
 from shared_kernel.web.routing import serve_routes_of
 
@@ -126,6 +131,12 @@ def _document_problems(app: FastAPI) -> None:
                 summary=app.summary,
                 routes=app.routes,
             )
+            # The body limit refuses a body over 10 MiB before any route runs.
+            too_large = problem_responses(413)[413]
+            for item in schema["paths"].values():
+                for operation in item.values():
+                    if "requestBody" in operation:
+                        operation["responses"].setdefault("413", too_large)
             problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
             components = schema.setdefault("components", {}).setdefault("schemas", {})
             components.update(problem_schema.pop("$defs", {}))

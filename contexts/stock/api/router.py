@@ -166,7 +166,7 @@ def build_stock_router(
         "/stocks/{stock_id}/prices",
         summary="Record daily prices (a date already stored is replaced)",
         dependencies=writer,
-        responses=problem_responses(401, 403, 404, 413, 415, 422),
+        responses=problem_responses(401, 403, 404, 415, 422),
     )
     async def record_prices(stock_id: UUID, body: PricesIn) -> PricesRecorded:
         recorded = await price_service.record(
@@ -195,7 +195,7 @@ def build_stock_router(
         "/prices/import",
         summary="Import daily prices from CSV (all rows or none)",
         dependencies=writer,
-        responses=problem_responses(401, 403, 413, 415, 422),
+        responses=problem_responses(401, 403, 415, 422),
         openapi_extra=CSV_REQUEST_BODY,
     )
     async def import_prices(request: Request) -> PriceImportOut:

@@ -190,7 +190,7 @@ def build_transaction_router(book: BookService, auth: WebAuth) -> APIRouter:
         "/portfolios/{portfolio_id}/transactions/import",
         response_model=ImportOut,
         summary="Import transactions from CSV (all rows or none)",
-        responses=problem_responses(401, 403, 404, 409, 413, 415, 422),
+        responses=problem_responses(401, 403, 404, 409, 415, 422),
         openapi_extra=CSV_REQUEST_BODY,
     )
     async def import_transactions(
