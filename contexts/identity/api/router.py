@@ -7,7 +7,7 @@ local ``Caller``/``Writer`` dependency aliases when the routes are declared.
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 
 from contexts.identity.api.schemas import (
     ApiKeyIn,
@@ -28,6 +28,17 @@ from shared_kernel.web.routing import StockbookRoute
 from shared_kernel.web.schemas import NoNulText
 
 API_PREFIX = "/api/v1"
+_FORM_MEDIA_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
+async def _a_form(request: Request) -> None:
+    """Refuse a body of another type than a form (415), as every endpoint refuses a
+    body of the wrong type; without this, JSON would only be missing its fields
+    (422). Nothing sent at all is an empty form: its fields are missing (422)."""
+    content_type = request.headers.get("content-type")
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    if content_type is not None and media_type not in _FORM_MEDIA_TYPES:
+        raise HTTPException(415, "Send the form as application/x-www-form-urlencoded.")
 
 
 def build_identity_router(
@@ -51,7 +62,8 @@ def build_identity_router(
     @router.post(
         "/auth/token",
         summary="Log in (OAuth2 password flow): an access token",
-        responses=problem_responses(401, 422, 429),
+        responses=problem_responses(401, 415, 422, 429),
+        dependencies=[Depends(_a_form)],
     )
     async def issue_token(
         request: Request,
@@ -59,6 +71,9 @@ def build_identity_router(
             NoNulText, Form(min_length=1, max_length=254, description="Your email.")
         ],
         password: Annotated[str, Form(min_length=1, max_length=1024)],
+        grant_type: Annotated[
+            str, Form(pattern="^password$", description="`password`, if sent.")
+        ] = "password",
     ) -> TokenOut:
         client = request.client.host if request.client else "unknown"
         token = await accounts.log_in(username, password, client)

@@ -118,8 +118,35 @@ async def test_the_token_endpoint_takes_a_form_not_json(
     anonymous_client: httpx.AsyncClient, ada: dict[str, str]
 ) -> None:
     response = await anonymous_client.post(TOKEN, json={"username": EMAIL, "password": PASSWORD})
-    assert response.status_code in (415, 422)
-    assert "access_token" not in response.text
+    assert_problem(response, 415, "UNSUPPORTED_MEDIA_TYPE")  # as every endpoint answers
+    as_text = await anonymous_client.post(
+        TOKEN,
+        content=f"username={EMAIL}&password={PASSWORD}",
+        headers={"content-type": "text/plain"},
+    )
+    assert_problem(as_text, 415, "UNSUPPORTED_MEDIA_TYPE")
+    multipart = await anonymous_client.post(
+        TOKEN, files={"username": (None, EMAIL), "password": (None, PASSWORD)}
+    )
+    assert multipart.status_code == 200, multipart.text  # a form either way
+
+
+@pytest.mark.parametrize("grant_type", ["password", None])
+async def test_the_grant_type_is_password_or_left_out(
+    anonymous_client: httpx.AsyncClient, ada: dict[str, str], grant_type: str | None
+) -> None:
+    form = {"username": EMAIL, "password": PASSWORD}
+    if grant_type is not None:
+        form["grant_type"] = grant_type
+    assert (await anonymous_client.post(TOKEN, data=form)).status_code == 200
+
+
+async def test_another_grant_type_is_refused(
+    anonymous_client: httpx.AsyncClient, ada: dict[str, str]
+) -> None:
+    form = {"username": EMAIL, "password": PASSWORD, "grant_type": "client_credentials"}
+    body = assert_problem(await anonymous_client.post(TOKEN, data=form), 422, "VALIDATION_ERROR")
+    assert "access_token" not in str(body)
 
 
 # --- failed-login limit --------------------------------------------------------
