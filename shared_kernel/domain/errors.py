@@ -110,7 +110,12 @@ class VersionCheck:
     expected: int | None = field(default=None)
 
     def verify(self, actual: int, what: str) -> None:
-        if self.expected is not None and self.expected != actual:
+        if self.expected is None or self.expected == actual:
+            return
+        if self.expected < 0:  # an If-Match tag that is not one of ours (etag.version_check)
             raise PreconditionFailed(
-                f"{what} is at version {actual}, not {self.expected}; fetch it again."
+                f"{what} is at version {actual}; If-Match names no version of it. Fetch it again."
             )
+        raise PreconditionFailed(
+            f"{what} is at version {actual}, not {self.expected}; fetch it again."
+        )
