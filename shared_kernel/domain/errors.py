@@ -8,6 +8,7 @@ Contexts subclass these with their own codes and messages.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 
 @dataclass(frozen=True)
@@ -109,10 +110,13 @@ class VersionCheck:
 
     expected: int | None = field(default=None)
 
+    NO_VERSION: ClassVar[int] = -1
+    """Expected by a tag that names none of ours (an ETag of someone else's): never met."""
+
     def verify(self, actual: int, what: str) -> None:
         if self.expected is None or self.expected == actual:
             return
-        if self.expected < 0:  # an If-Match tag that is not one of ours (etag.version_check)
+        if self.expected == self.NO_VERSION:
             raise PreconditionFailed(
                 f"{what} is at version {actual}; If-Match names no version of it. Fetch it again."
             )

@@ -12,7 +12,7 @@ def etag_for(version: int) -> str:
 def version_check(if_match: str | None) -> VersionCheck:
     """What an ``If-Match`` header expects; absent or ``*`` expects nothing.
 
-    A tag that is not one of ours can never match (expected version -1).
+    A tag that is not one of ours can never match (``VersionCheck.NO_VERSION``).
     """
     if if_match is None or if_match.strip() == "*":
         return VersionCheck()
@@ -21,4 +21,4 @@ def version_check(if_match: str | None) -> VersionCheck:
         tag = tag[2:]
     tag = tag.strip('"')
     ours = tag.isascii() and tag.isdigit() and len(tag) < 12  # "²".isdigit() is True
-    return VersionCheck(int(tag) if ours else -1)
+    return VersionCheck(int(tag) if ours else VersionCheck.NO_VERSION)

@@ -43,7 +43,7 @@ class TestETag:
     )
     def test_foreign_tags_never_match(self, header: str) -> None:
         check = version_check(header)
-        assert check == VersionCheck(-1)
+        assert check == VersionCheck(VersionCheck.NO_VERSION)
         with pytest.raises(PreconditionFailed):
             check.verify(1, "thing")
 

@@ -136,7 +136,7 @@ class TestVersionCheck:
 
     def test_a_tag_that_is_not_ours_fails_without_naming_a_version(self) -> None:
         with pytest.raises(PreconditionFailed) as failed:
-            VersionCheck(-1).verify(3, "Stock AAPL")  # what version_check makes of one
+            VersionCheck(VersionCheck.NO_VERSION).verify(3, "Stock AAPL")
         assert failed.value.detail == (
             "Stock AAPL is at version 3; If-Match names no version of it. Fetch it again."
         )
