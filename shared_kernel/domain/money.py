@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
-from fractions import Fraction
 
 from shared_kernel.domain.errors import InvalidInput
 
@@ -157,13 +155,22 @@ def shares_of(parts: Sequence[Decimal]) -> list[Decimal] | None:
     rounding each on its own could make the sum 0.999999. None when the parts
     sum to zero: there is nothing to share.
     """
-    total = Fraction(exact_sum(parts))
+    total = exact_sum(parts)
     if not total:
         return None
-    exact = [Fraction(part) * _MILLIONTHS / total for part in parts]
-    units = [math.floor(share) for share in exact]
-    left_over = _MILLIONTHS - sum(units)
-    by_remainder = sorted(range(len(parts)), key=lambda i: (units[i] - exact[i], i))
+    if total < 0:  # the same shares, of a positive sum
+        parts, total = [EXACT.minus(part) for part in parts], EXACT.minus(total)
+    # each share in millionths, rounded down, and what that leaves, exact (in EXACT)
+    divided = [EXACT.divmod(EXACT.multiply(part, _MILLIONTHS), total) for part in parts]
+    shares = [int(quotient) for quotient, _ in divided]
+    remainders = [remainder for _, remainder in divided]
+    for index, remainder in enumerate(remainders):
+        if remainder < 0:  # divmod rounds a negative share toward zero, not down
+            shares[index] -= 1
+            remainders[index] = EXACT.add(remainder, total)
+    left_over = _MILLIONTHS - sum(shares)
+    # largest first; a stable sort keeps the earlier of equal remainders first
+    by_remainder = sorted(range(len(parts)), key=remainders.__getitem__, reverse=True)
     for index in by_remainder[:left_over]:
-        units[index] += 1
-    return [unsigned_zero(Decimal(unit).scaleb(-6)) for unit in units]
+        shares[index] += 1
+    return [Decimal(share).scaleb(-6) for share in shares]

@@ -170,13 +170,20 @@ class TestShares:
             Decimal("0.333333"),
         ]
 
+    def test_a_negative_sum_shares_alike(self) -> None:
+        assert shares_of([Decimal(-1), Decimal(-1), Decimal(-2)]) == [
+            Decimal("0.25"),
+            Decimal("0.25"),
+            Decimal("0.5"),
+        ]
+
     def test_nothing_to_share_is_none(self) -> None:
         assert shares_of([]) is None
         assert shares_of([Decimal(0), Decimal("0.00")]) is None
 
     @given(
         st.lists(
-            st.decimals(min_value=0, max_value=10**12, places=2, allow_nan=False),
+            st.decimals(min_value=-(10**12), max_value=10**12, places=2, allow_nan=False),
             min_size=1,
             max_size=60,
         )
