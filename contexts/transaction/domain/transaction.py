@@ -36,6 +36,16 @@ class TransactionType(StrEnum):
         return self in (TransactionType.BUY, TransactionType.SELL)
 
     @property
+    def takes_fee(self) -> bool:
+        """Whether a fee counts (API.md's cash balance): only on a trade."""
+        return self.trades_shares
+
+    @property
+    def takes_tax(self) -> bool:
+        """Whether a tax counts: on a trade, or withheld from a dividend or interest."""
+        return self.trades_shares or self in (TransactionType.DIVIDEND, TransactionType.INTEREST)
+
+    @property
     def stock_rule(self) -> str:
         """``required``, ``optional`` or ``forbidden``: whether it names a stock."""
         if self in (TransactionType.BUY, TransactionType.SELL, TransactionType.DIVIDEND):
@@ -167,6 +177,13 @@ def record_transaction(
     executed_at = executed_at.astimezone(UTC)
     non_negative(request.fee, "fee")
     non_negative(request.tax, "tax")
+    # Money that no figure would count must not be taken and then ignored.
+    if request.fee and not kind.takes_fee:
+        raise InvalidInput.for_field(
+            "fee", f"must be 0 for {kind.value}: record a fee of its own as a FEE"
+        )
+    if request.tax and not kind.takes_tax:
+        raise InvalidInput.for_field("tax", f"must be 0 for {kind.value}: no figure counts it")
 
     if kind.stock_rule == "required" and request.stock_id is None:
         raise InvalidInput.for_field("stock_id", f"is required for {kind.value}")

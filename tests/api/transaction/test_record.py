@@ -79,9 +79,9 @@ async def test_every_type_records_with_its_own_fields(
     bodies: list[dict[str, Any]] = [
         trade("SELL", sid, "2", AT, price="0"),  # price 0 is allowed (≥ 0)
         {"type": "DIVIDEND", "stock_id": sid, "amount": "3.20", "tax": "0.48", "executed_at": AT},
-        {"type": "INTEREST", "amount": "1.05", "executed_at": AT},
+        {"type": "INTEREST", "amount": "1.05", "tax": "0.25", "executed_at": AT},
         {"type": "DEPOSIT", "amount": "1000", "executed_at": AT},
-        {"type": "WITHDRAWAL", "amount": "100", "fee": "0.5", "executed_at": AT},
+        {"type": "WITHDRAWAL", "amount": "100", "executed_at": AT},
         {"type": "FEE", "amount": "9.99", "executed_at": AT},
         {"type": "FEE", "stock_id": sid, "amount": "2", "executed_at": AT},
     ]
@@ -183,6 +183,35 @@ def _invalid_bodies(sid: str) -> list[tuple[str, dict[str, Any], str]]:
             "deposit with price",
             {"type": "DEPOSIT", "amount": "1", "price": "1", "executed_at": AT},
             "price",
+        ),
+        # money that API.md's cash balance would not count must not be taken and ignored
+        (
+            "deposit with a fee",
+            {"type": "DEPOSIT", "amount": "5", "fee": "1", "executed_at": AT},
+            "fee",
+        ),
+        (
+            "withdrawal with tax",
+            {"type": "WITHDRAWAL", "amount": "5", "tax": "1", "executed_at": AT},
+            "tax",
+        ),
+        (
+            "interest with a fee",
+            {"type": "INTEREST", "amount": "5", "fee": "1", "executed_at": AT},
+            "fee",
+        ),
+        ("fee with a fee", {"type": "FEE", "amount": "5", "fee": "1", "executed_at": AT}, "fee"),
+        ("fee with tax", {"type": "FEE", "amount": "5", "tax": "0.01", "executed_at": AT}, "tax"),
+        (
+            "dividend with a fee",
+            {
+                "type": "DIVIDEND",
+                "stock_id": sid,
+                "amount": "5",
+                "fee": "1",
+                "executed_at": AT,
+            },
+            "fee",
         ),
         ("no executed_at", {k: v for k, v in buy_.items() if k != "executed_at"}, "executed_at"),
         ("executed_at not a timestamp", {**buy_, "executed_at": "yesterday"}, "executed_at"),

@@ -126,6 +126,15 @@ def test_executed_at_is_utc_and_not_in_the_future() -> None:
         (cash("INTEREST", amount=Decimal("NaN")), "amount"),
         (cash("DEPOSIT", notes="x" * 1001), "notes"),
         (cash("DEPOSIT", external_id="x" * 101), "external_id"),
+        # a fee or a tax that the cash balance (API.md) would not count
+        (cash("DEPOSIT", fee=Decimal(1)), "fee"),
+        (cash("DEPOSIT", tax=Decimal(1)), "tax"),
+        (cash("WITHDRAWAL", fee=Decimal("0.01")), "fee"),
+        (cash("WITHDRAWAL", tax=Decimal(1)), "tax"),
+        (cash("FEE", fee=Decimal(1)), "fee"),
+        (cash("FEE", tax=Decimal(1)), "tax"),
+        (cash("INTEREST", fee=Decimal(1)), "fee"),
+        (cash("DIVIDEND", stock_id=AAPL.stock_id, fee=Decimal(1)), "fee"),
     ],
 )
 def test_invalid_requests_name_their_field(request_: TransactionInput, field: str) -> None:
@@ -154,8 +163,9 @@ def test_the_stock_optional_fee_and_the_cash_types() -> None:
     assert plain_fee.stock_id is None
     assert plain_fee.symbol is None
     for kind in ("INTEREST", "DEPOSIT", "WITHDRAWAL"):
-        made = make(cash(kind, tax=Decimal("0.1")))
+        made = make(cash(kind))
         assert (made.quantity, made.price, made.amount) == (None, None, Decimal(5))
+    assert make(cash("INTEREST", tax=Decimal("0.1"))).tax == Decimal("0.1")  # withheld
     assert make(cash("deposit")).type is TransactionType.DEPOSIT  # CSV cells may be lower-case
 
 
