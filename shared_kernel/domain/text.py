@@ -21,3 +21,13 @@ def optional_text(value: str | None, field_name: str, max_length: int) -> str | 
     if len(trimmed) > max_length:
         raise InvalidInput.for_field(field_name, f"must be at most {max_length} characters")
     return trimmed or None
+
+
+def is_encodable(text: str) -> bool:
+    """Whether ``text`` holds no half of a surrogate pair: no character, nothing can
+    encode it (a database driver fails on it), though Python's JSON reader lets it in."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True

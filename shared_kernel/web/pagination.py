@@ -18,6 +18,7 @@ from shared_kernel.application.pagination import (
     PageRequest,
 )
 from shared_kernel.domain.errors import InvalidInput
+from shared_kernel.domain.text import is_encodable
 from shared_kernel.web.schemas import WholeNumberInput
 
 ItemT = TypeVar("ItemT")
@@ -59,13 +60,7 @@ def _keyset_text(value: object) -> bool:
     """Whether ``value`` is text a list may have handed out: a column's value as a
     string, which holds no NUL and no half of a surrogate pair (no database
     column holds them; a driver refuses them)."""
-    if not isinstance(value, str) or "\x00" in value:
-        return False
-    try:
-        value.encode()
-    except UnicodeEncodeError:
-        return False
-    return True
+    return isinstance(value, str) and "\x00" not in value and is_encodable(value)
 
 
 async def page_request(

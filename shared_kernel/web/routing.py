@@ -45,6 +45,7 @@ from starlette.convertors import (
 from starlette.routing import BaseRoute, Match, Route, Router
 from starlette.types import Receive, Scope, Send
 
+from shared_kernel.domain.text import is_encodable
 from shared_kernel.web.auth import BearerPrincipal
 from shared_kernel.web.problems import BodyProblem, defer_body_problem, problem_responses
 
@@ -67,11 +68,7 @@ def _holds_a_lone_surrogate(value: Any) -> bool:
     """Whether a string in ``value`` holds half of a surrogate pair: no character, nothing
     can encode it (a database driver fails on it with a 500)."""
     if isinstance(value, str):
-        try:
-            value.encode()
-        except UnicodeEncodeError:
-            return True
-        return False
+        return not is_encodable(value)
     if isinstance(value, dict):
         return any(
             _holds_a_lone_surrogate(k) or _holds_a_lone_surrogate(v) for k, v in value.items()
