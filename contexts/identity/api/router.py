@@ -66,7 +66,6 @@ def build_identity_router(
         dependencies=[Depends(_a_form)],
     )
     async def issue_token(
-        request: Request,
         username: Annotated[
             NoNulText, Form(min_length=1, max_length=254, description="Your email.")
         ],
@@ -75,8 +74,7 @@ def build_identity_router(
             str, Form(pattern="^password$", description="`password`, if sent.")
         ] = "password",
     ) -> TokenOut:
-        client = request.client.host if request.client else "unknown"
-        token = await accounts.log_in(username, password, client)
+        token = await accounts.log_in(username, password)
         return TokenOut(access_token=token.token, expires_in=token.expires_in)
 
     @router.get("/auth/me", summary="Who am I", responses=problem_responses(401))

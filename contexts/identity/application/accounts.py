@@ -63,32 +63,33 @@ class AccountService:
             await uow.commit()
         return user
 
-    async def log_in(self, email: str, password: str, client: str) -> AccessToken:
+    async def log_in(self, email: str, password: str) -> AccessToken:
         """Check the password and issue an access token.
 
-        After ``MAX_FAILED_LOGINS`` failures for one email from one client
-        within ``FAILED_LOGIN_WINDOW``, that client is refused with 429 until
-        the oldest failure leaves the window; a success elsewhere does not
-        lift it, and a success here clears only this client's failures.
+        After ``MAX_FAILED_LOGINS`` failures for one email within
+        ``FAILED_LOGIN_WINDOW``, from wherever they came, every attempt for that
+        email is refused with 429 until the oldest failure leaves the window:
+        guesses spread over many addresses get no more tries than guesses from
+        one. A success forgets the email's failures.
         """
         try:
             normalized = email_of(email)
         except InvalidInput:
             normalized = email.strip().lower()[:254]
         now = self._clock.now()
-        # Counting and reserving are one transaction, serialized per email and
-        # client: the attempt counts as a failure until the password is proven
+        # Counting and reserving are one transaction, serialized per email:
+        # the attempt counts as a failure until the password is proven
         # right, so a burst of parallel guesses cannot all pass the check first.
         async with self._uow_factory() as uow:
-            await uow.login_failures.lock(normalized, client)
-            failures = await uow.login_failures.since(normalized, client, now - FAILED_LOGIN_WINDOW)
+            await uow.login_failures.lock(normalized)
+            failures = await uow.login_failures.since(normalized, now - FAILED_LOGIN_WINDOW)
             if len(failures) >= MAX_FAILED_LOGINS:
                 wait = failures[-MAX_FAILED_LOGINS] + FAILED_LOGIN_WINDOW - now
                 raise TooManyRequests(
                     "Too many failed logins for this email; wait before trying again.",
                     retry_after_seconds=max(1, math.ceil(wait.total_seconds())),
                 )
-            await uow.login_failures.record(normalized, client, now)
+            await uow.login_failures.record(normalized, now)
             await uow.login_failures.forget_before(now - FAILED_LOGIN_WINDOW)
             await uow.commit()
         user = await self._reader.user_by_email(normalized)
@@ -98,7 +99,7 @@ class AccountService:
         if user is None or not valid:
             raise InvalidCredentials()
         async with self._uow_factory() as uow:
-            await uow.login_failures.clear(normalized, client)
+            await uow.login_failures.clear(normalized)
             await uow.commit()
         return self._tokens.issue(user.id, now)
 

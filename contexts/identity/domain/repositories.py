@@ -29,17 +29,17 @@ class ApiKeyRepository(Protocol):
 
 
 class LoginFailureLog(Protocol):
-    async def lock(self, email: str, client: str) -> None:
+    async def lock(self, email: str) -> None:
         """Until the transaction ends, other transactions that lock the same
-        email and client wait: counting and recording an attempt is atomic."""
+        email wait: counting and recording an attempt is atomic."""
         ...
 
-    async def record(self, email: str, client: str, at: datetime) -> None: ...
+    async def record(self, email: str, at: datetime) -> None: ...
 
-    async def since(self, email: str, client: str, since: datetime) -> list[datetime]:
-        """When this client failed to log in as ``email`` after ``since``, oldest first."""
+    async def since(self, email: str, since: datetime) -> list[datetime]:
+        """When logging in as ``email`` failed after ``since``, from anywhere, oldest first."""
         ...
 
-    async def clear(self, email: str, client: str) -> None: ...
+    async def clear(self, email: str) -> None: ...
 
     async def forget_before(self, before: datetime) -> None: ...

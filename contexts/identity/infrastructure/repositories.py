@@ -102,35 +102,27 @@ class SqlLoginFailureLog:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 
-    async def lock(self, email: str, client: str) -> None:
+    async def lock(self, email: str) -> None:
         if self._connection.dialect.name != "postgresql":
             return  # SQLite: a write transaction (BEGIN IMMEDIATE) excludes every other writer
-        digest = hashlib.sha256(f"{email}\0{client[:100]}".encode()).digest()
+        digest = hashlib.sha256(email.encode()).digest()
         key = int.from_bytes(digest[:8], "big", signed=True)
         await self._connection.execute(select(func.pg_advisory_xact_lock(literal(key, BigInteger))))
 
-    async def record(self, email: str, client: str, at: datetime) -> None:
-        await self._connection.execute(
-            insert(login_failures).values(email=email, client=client[:100], failed_at=at)
-        )
+    async def record(self, email: str, at: datetime) -> None:
+        await self._connection.execute(insert(login_failures).values(email=email, failed_at=at))
 
-    async def since(self, email: str, client: str, since: datetime) -> list[datetime]:
+    async def since(self, email: str, since: datetime) -> list[datetime]:
         rows = await self._connection.execute(
             select(login_failures.c.failed_at)
-            .where(
-                login_failures.c.email == email,
-                login_failures.c.client == client[:100],
-                login_failures.c.failed_at > since,
-            )
+            .where(login_failures.c.email == email, login_failures.c.failed_at > since)
             .order_by(login_failures.c.failed_at)
         )
         return list(rows.scalars())
 
-    async def clear(self, email: str, client: str) -> None:
+    async def clear(self, email: str) -> None:
         await self._connection.execute(
-            delete(login_failures).where(
-                login_failures.c.email == email, login_failures.c.client == client[:100]
-            )
+            delete(login_failures).where(login_failures.c.email == email)
         )
 
     async def forget_before(self, before: datetime) -> None:

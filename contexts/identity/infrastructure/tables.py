@@ -41,15 +41,9 @@ login_failures = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("email", String(254), nullable=False),
-    Column("client", String(100), nullable=False),
     Column("failed_at", UtcDateTime, nullable=False),
 )
-Index(
-    "ix_identity_login_failures_email_client",
-    login_failures.c.email,
-    login_failures.c.client,
-    login_failures.c.failed_at,
-)
+Index("ix_identity_login_failures_email", login_failures.c.email, login_failures.c.failed_at)
 Index("ix_identity_login_failures_failed_at", login_failures.c.failed_at)
 
 outbox = outbox_table(metadata, "identity")

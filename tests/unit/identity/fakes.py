@@ -51,7 +51,7 @@ class PlainPasswordHasher:
 class IdentityStore:
     users: dict[UUID, User] = field(default_factory=dict)
     api_keys: dict[UUID, ApiKey] = field(default_factory=dict)
-    login_failures: list[tuple[str, str, datetime]] = field(default_factory=list)
+    login_failures: list[tuple[str, datetime]] = field(default_factory=list)
     events: list[IntegrationEvent] = field(default_factory=list)
 
 
@@ -88,26 +88,20 @@ class _LoginFailures:
     def __init__(self, store: IdentityStore) -> None:
         self._store = store
 
-    async def lock(self, email: str, client: str) -> None:
+    async def lock(self, email: str) -> None:
         """Nothing to do: a fake unit of work never yields to another task inside."""
 
-    async def record(self, email: str, client: str, at: datetime) -> None:
-        self._store.login_failures.append((email, client, at))
+    async def record(self, email: str, at: datetime) -> None:
+        self._store.login_failures.append((email, at))
 
-    async def since(self, email: str, client: str, since: datetime) -> list[datetime]:
-        return sorted(
-            at
-            for (e, c, at) in self._store.login_failures
-            if e == email and c == client and at > since
-        )
+    async def since(self, email: str, since: datetime) -> list[datetime]:
+        return sorted(at for (e, at) in self._store.login_failures if e == email and at > since)
 
-    async def clear(self, email: str, client: str) -> None:
-        self._store.login_failures = [
-            row for row in self._store.login_failures if (row[0], row[1]) != (email, client)
-        ]
+    async def clear(self, email: str) -> None:
+        self._store.login_failures = [row for row in self._store.login_failures if row[0] != email]
 
     async def forget_before(self, before: datetime) -> None:
-        self._store.login_failures = [row for row in self._store.login_failures if row[2] >= before]
+        self._store.login_failures = [row for row in self._store.login_failures if row[1] >= before]
 
 
 class FakeIdentityUnitOfWork:

@@ -27,8 +27,6 @@ from tests.unit.identity.fakes import FixedClock, IdentityStore
 PASSWORD = "correct horse battery staple"
 WRONG = "incorrect horse battery staple"
 EMAIL = "ada@example.com"
-HERE = "10.0.0.1"
-THERE = "10.0.0.2"
 
 
 def test_the_limit_is_10_failures_a_minute() -> None:
@@ -78,7 +76,7 @@ async def test_log_in_issues_a_token_for_the_user(
     accounts: AccountService, tokens: JwtAccessTokens, clock: FixedClock
 ) -> None:
     user = await accounts.register(EMAIL, PASSWORD)
-    issued = await accounts.log_in("ADA@example.com", PASSWORD, HERE)
+    issued = await accounts.log_in("ADA@example.com", PASSWORD)
     assert issued.expires_in == 30 * 60
     assert tokens.verify(issued.token, clock.now()) == user.id
 
@@ -99,14 +97,14 @@ async def test_a_bad_login_is_invalid_credentials(
 ) -> None:
     await accounts.register(EMAIL, PASSWORD)
     with pytest.raises(InvalidCredentials) as error:
-        await accounts.log_in(email, password, HERE)
+        await accounts.log_in(email, password)
     assert error.value.detail == "Incorrect email or password."
 
 
-async def _fail(accounts: AccountService, times: int, client: str = HERE) -> None:
+async def _fail(accounts: AccountService, times: int) -> None:
     for _ in range(times):
         with pytest.raises(InvalidCredentials):
-            await accounts.log_in(EMAIL, WRONG, client)
+            await accounts.log_in(EMAIL, WRONG)
 
 
 async def test_the_eleventh_attempt_is_refused_even_with_the_right_password(
@@ -115,7 +113,7 @@ async def test_the_eleventh_attempt_is_refused_even_with_the_right_password(
     await accounts.register(EMAIL, PASSWORD)
     await _fail(accounts, MAX_FAILED_LOGINS)
     with pytest.raises(TooManyRequests) as error:
-        await accounts.log_in(EMAIL, PASSWORD, HERE)
+        await accounts.log_in(EMAIL, PASSWORD)
     assert error.value.code == "RATE_LIMITED"
     assert error.value.retry_after_seconds == 60
 
@@ -123,7 +121,7 @@ async def test_the_eleventh_attempt_is_refused_even_with_the_right_password(
 async def test_nine_failures_still_let_the_right_password_in(accounts: AccountService) -> None:
     await accounts.register(EMAIL, PASSWORD)
     await _fail(accounts, MAX_FAILED_LOGINS - 1)
-    await accounts.log_in(EMAIL, PASSWORD, HERE)
+    await accounts.log_in(EMAIL, PASSWORD)
 
 
 async def test_retry_after_counts_down_to_when_the_oldest_failure_leaves_the_window(
@@ -135,11 +133,11 @@ async def test_retry_after_counts_down_to_when_the_oldest_failure_leaves_the_win
     await _fail(accounts, MAX_FAILED_LOGINS - 1)
     clock.advance(seconds=15.5)
     with pytest.raises(TooManyRequests) as error:
-        await accounts.log_in(EMAIL, PASSWORD, HERE)
+        await accounts.log_in(EMAIL, PASSWORD)
     assert error.value.retry_after_seconds == 25  # ceil(60 - 35.5)
 
     clock.advance(seconds=24.5)  # the first failure is exactly a minute old
-    issued = await accounts.log_in(EMAIL, PASSWORD, HERE)
+    issued = await accounts.log_in(EMAIL, PASSWORD)
     assert issued.token
 
 
@@ -148,10 +146,10 @@ async def test_the_lockout_ends_after_a_minute(accounts: AccountService, clock: 
     await _fail(accounts, MAX_FAILED_LOGINS)
     clock.advance(seconds=59)
     with pytest.raises(TooManyRequests) as error:
-        await accounts.log_in(EMAIL, PASSWORD, HERE)
+        await accounts.log_in(EMAIL, PASSWORD)
     assert error.value.retry_after_seconds == 1
     clock.advance(seconds=1)
-    await accounts.log_in(EMAIL, PASSWORD, HERE)
+    await accounts.log_in(EMAIL, PASSWORD)
 
 
 async def test_a_refused_attempt_does_not_extend_the_lockout(
@@ -162,56 +160,47 @@ async def test_a_refused_attempt_does_not_extend_the_lockout(
     for _ in range(5):
         clock.advance(seconds=10)
         with pytest.raises(TooManyRequests):
-            await accounts.log_in(EMAIL, WRONG, HERE)
+            await accounts.log_in(EMAIL, WRONG)
     clock.advance(seconds=10)
-    await accounts.log_in(EMAIL, PASSWORD, HERE)
+    await accounts.log_in(EMAIL, PASSWORD)
 
 
 async def test_the_limit_is_per_email_whatever_its_case(accounts: AccountService) -> None:
     await accounts.register(EMAIL, PASSWORD)
     for variant in ["ADA@example.com", "Ada@Example.Com", " ada@example.com "] * 4:
         with pytest.raises((InvalidCredentials, TooManyRequests)):
-            await accounts.log_in(variant, WRONG, HERE)
+            await accounts.log_in(variant, WRONG)
     with pytest.raises(TooManyRequests):
-        await accounts.log_in(EMAIL, PASSWORD, HERE)
+        await accounts.log_in(EMAIL, PASSWORD)
 
 
 async def test_the_limit_applies_to_unknown_emails_too(accounts: AccountService) -> None:
     for _ in range(MAX_FAILED_LOGINS):
         with pytest.raises(InvalidCredentials):
-            await accounts.log_in("ghost@example.com", WRONG, HERE)
+            await accounts.log_in("ghost@example.com", WRONG)
     with pytest.raises(TooManyRequests):
-        await accounts.log_in("ghost@example.com", WRONG, HERE)
+        await accounts.log_in("ghost@example.com", WRONG)
 
 
 async def test_another_email_is_not_locked_out(accounts: AccountService) -> None:
     await accounts.register(EMAIL, PASSWORD)
     await accounts.register("bob@example.com", PASSWORD)
     await _fail(accounts, MAX_FAILED_LOGINS)
-    await accounts.log_in("bob@example.com", PASSWORD, HERE)
+    await accounts.log_in("bob@example.com", PASSWORD)
 
 
-async def test_another_clients_success_does_not_lift_the_lockout(
-    accounts: AccountService,
-) -> None:
-    await accounts.register(EMAIL, PASSWORD)
-    await _fail(accounts, MAX_FAILED_LOGINS, client=HERE)
-    await accounts.log_in(EMAIL, PASSWORD, THERE)
-    with pytest.raises(TooManyRequests):
-        await accounts.log_in(EMAIL, PASSWORD, HERE)
-
-
-async def test_a_success_forgets_only_this_clients_failures(
+async def test_a_success_forgets_the_emails_failures(
     accounts: AccountService, store: IdentityStore
 ) -> None:
     await accounts.register(EMAIL, PASSWORD)
-    await _fail(accounts, 5, client=HERE)
-    await _fail(accounts, 5, client=THERE)
-    await accounts.log_in(EMAIL, PASSWORD, THERE)
-    assert {client for (_, client, _) in store.login_failures} == {HERE}
-    await _fail(accounts, 5, client=HERE)
-    with pytest.raises(TooManyRequests):
-        await accounts.log_in(EMAIL, PASSWORD, HERE)
+    await accounts.register("bob@example.com", PASSWORD)
+    await _fail(accounts, 5)
+    with pytest.raises(InvalidCredentials):
+        await accounts.log_in("bob@example.com", WRONG)
+    await accounts.log_in(EMAIL, PASSWORD)
+    assert [email for (email, _) in store.login_failures] == ["bob@example.com"]
+    await _fail(accounts, MAX_FAILED_LOGINS - 1)
+    await accounts.log_in(EMAIL, PASSWORD)
 
 
 async def test_old_failures_are_forgotten(
@@ -221,7 +210,7 @@ async def test_old_failures_are_forgotten(
     await _fail(accounts, 3)
     clock.advance(minutes=2)
     await _fail(accounts, 1)
-    assert [at for (_, _, at) in store.login_failures] == [clock.now()]
+    assert [at for (_, at) in store.login_failures] == [clock.now()]
 
 
 async def test_who_am_i(accounts: AccountService) -> None:
@@ -237,7 +226,7 @@ async def test_parallel_guesses_cannot_all_pass_the_check_before_any_is_counted(
 ) -> None:
     await accounts.register(EMAIL, PASSWORD)
     results = await asyncio.gather(
-        *(accounts.log_in(EMAIL, WRONG, HERE) for _ in range(25)), return_exceptions=True
+        *(accounts.log_in(EMAIL, WRONG) for _ in range(25)), return_exceptions=True
     )
     assert sum(isinstance(r, InvalidCredentials) for r in results) == MAX_FAILED_LOGINS
     assert sum(isinstance(r, TooManyRequests) for r in results) == 25 - MAX_FAILED_LOGINS
@@ -247,5 +236,5 @@ async def test_a_success_leaves_no_failure_behind(
     accounts: AccountService, store: IdentityStore
 ) -> None:
     await accounts.register(EMAIL, PASSWORD)
-    await accounts.log_in(EMAIL, PASSWORD, HERE)
+    await accounts.log_in(EMAIL, PASSWORD)
     assert store.login_failures == []
