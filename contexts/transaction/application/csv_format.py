@@ -5,6 +5,13 @@ UTF-8, comma separated, header required, columns in any order, empty cells
 mean absent. ``executed_at`` is an ISO 8601 timestamp (UTC when it has no
 offset) or a date (midnight UTC). Exported rows carry ``amount`` for every
 type; on import, a BUY or SELL ``amount`` must equal quantity × price.
+
+A spreadsheet reads a cell that starts with ``=``, ``+``, ``-`` or ``@`` as a
+formula, so an exported note could run one on the reader's machine. Export
+puts an apostrophe before every ``notes`` or ``external_id`` that starts,
+after any apostrophes, with one of them (``=1+1`` → ``'=1+1``), and import
+takes exactly one such apostrophe off again: text survives the round trip
+unchanged, and a spreadsheet shows it as text.
 """
 
 from __future__ import annotations
@@ -36,6 +43,26 @@ TRANSACTION_CSV_COLUMNS = (
 _REQUIRED = frozenset({"executed_at", "type"})
 _OPTIONAL = frozenset(TRANSACTION_CSV_COLUMNS) - _REQUIRED
 _DECIMAL_COLUMNS = ("quantity", "price", "amount", "fee", "tax")
+_FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def _looks_like_a_formula(text: str) -> bool:
+    """Whether ``text``, after any leading apostrophes, starts as a formula does."""
+    return text.lstrip("'").startswith(_FORMULA_STARTS)
+
+
+def _text_cell(text: str | None) -> str:
+    """``text`` as an export cell no spreadsheet takes for a formula."""
+    if text is None:
+        return ""
+    return "'" + text if _looks_like_a_formula(text) else text
+
+
+def _text_from_cell(cell: str | None) -> str | None:
+    """The text that ``_text_cell`` wrote as ``cell``."""
+    if cell is not None and cell.startswith("'") and _looks_like_a_formula(cell):
+        return cell[1:]
+    return cell
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +116,8 @@ def _row(line: int, cells: dict[str, str]) -> ParsedRow:
         amount=numbers.get("amount"),
         fee=numbers.get("fee", Decimal(0)),
         tax=numbers.get("tax", Decimal(0)),
-        notes=cells.get("notes"),
-        external_id=cells.get("external_id"),
+        notes=_text_from_cell(cells.get("notes")),
+        external_id=_text_from_cell(cells.get("external_id")),
     )
     return ParsedRow(line, cells.get("symbol"), request, stated_amount)
 
@@ -113,10 +140,8 @@ def parse_transaction_csv(content: bytes) -> tuple[list[ParsedRow], list[ErrorDe
     return rows, errors
 
 
-def _cell(value: Decimal | str | None) -> str:
-    if value is None:
-        return ""
-    return f"{value:f}" if isinstance(value, Decimal) else value
+def _number_cell(value: Decimal | None) -> str:
+    return "" if value is None else f"{value:f}"
 
 
 def format_row(transaction: Transaction) -> str:
@@ -125,14 +150,14 @@ def format_row(transaction: Transaction) -> str:
         [
             transaction.executed_at.isoformat().replace("+00:00", "Z"),
             transaction.type.value,
-            _cell(transaction.symbol),
-            _cell(transaction.quantity),
-            _cell(transaction.price),
-            _cell(transaction.amount),
-            _cell(transaction.fee),
-            _cell(transaction.tax),
-            _cell(transaction.notes),
-            _cell(transaction.external_id),
+            transaction.symbol or "",
+            _number_cell(transaction.quantity),
+            _number_cell(transaction.price),
+            _number_cell(transaction.amount),
+            _number_cell(transaction.fee),
+            _number_cell(transaction.tax),
+            _text_cell(transaction.notes),
+            _text_cell(transaction.external_id),
         ]
     )
     return buffer.getvalue()

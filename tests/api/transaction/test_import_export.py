@@ -333,8 +333,11 @@ async def test_export_then_import_into_an_empty_portfolio_reproduces_the_ledger(
          "executed_at": "2025-02-01T00:00:00Z", "notes": "Q1, net"},
         {"type": "FEE", "stock_id": sid, "amount": "5", "executed_at": "2025-02-02T00:00:00Z"},
         {"type": "FEE", "amount": "1", "executed_at": "2025-02-02T00:00:00Z"},
-        {"type": "INTEREST", "amount": "0.01", "executed_at": "2025-02-03T00:00:00Z"},
-        {"type": "WITHDRAWAL", "amount": "100", "executed_at": "2025-02-04T00:00:00Z"},
+        # text a spreadsheet would run as a formula
+        {"type": "INTEREST", "amount": "0.01", "executed_at": "2025-02-03T00:00:00Z",
+         "notes": '=HYPERLINK("http://evil.example","rate")', "external_id": "-i1"},
+        {"type": "WITHDRAWAL", "amount": "100", "executed_at": "2025-02-04T00:00:00Z",
+         "notes": "'@once", "external_id": "+w1"},
     ]  # fmt: skip
     for _ in range(4):  # more of the same: a random order would fail here at once
         for kind in ("BUY", "SELL"):
@@ -357,6 +360,9 @@ async def test_export_then_import_into_an_empty_portfolio_reproduces_the_ledger(
 
     exported = await client.get(export_url(pid))
     assert exported.status_code == 200
+    cells = [cell for row in csv.reader(io.StringIO(exported.text)) for cell in row]
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
+    assert {'\'=HYPERLINK("http://evil.example","rate")', "'-i1", "''@once", "'+w1"} <= set(cells)
     empty = await create_portfolio(client, "Copy")
     imported = await post_csv(client, import_url(empty["id"]), exported.content)
     assert imported.status_code == 200, imported.text

@@ -99,10 +99,16 @@ def test_timestamps_and_dates() -> None:
         parse_timestamp("02/01/2025")
 
 
-texts = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r"),
-    max_size=30,
-).map(str.strip)
+texts = st.builds(
+    # Leading apostrophes and formula characters are drawn often: they are what
+    # the export's formula escape turns on.
+    lambda start, rest: (start + rest).strip(),
+    st.text(alphabet="'=+-@", max_size=3),
+    st.text(
+        alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r"),
+        max_size=30,
+    ),
+)
 decimals = st.decimals(min_value=Decimal("0.000000000001"), max_value=Decimal(10**12), places=12)
 
 
@@ -161,3 +167,60 @@ def test_an_exported_row_parses_back_to_the_same_transaction(
     assert request.tax == 0
     assert request.notes == transaction.notes
     assert request.external_id == transaction.external_id
+    cells = next(csv.reader(io.StringIO(line)))
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells), cells
+
+
+def _exported(notes: str) -> str:
+    transaction = Transaction(
+        id=uuid4(),
+        portfolio_id=uuid4(),
+        owner_id=uuid4(),
+        type=TransactionType.DEPOSIT,
+        stock_id=None,
+        symbol=None,
+        quantity=None,
+        price=None,
+        amount=Decimal(100),
+        fee=Decimal(0),
+        tax=Decimal(0),
+        currency="USD",
+        executed_at=datetime(2025, 1, 2, tzinfo=UTC),
+        notes=notes,
+        external_id=notes,
+        recorded_at=datetime(2025, 1, 3, tzinfo=UTC),
+    )
+    *_, notes_cell, external_id_cell = next(csv.reader(io.StringIO(format_row(transaction))))
+    assert notes_cell == external_id_cell
+    return notes_cell
+
+
+@pytest.mark.parametrize(
+    ("text", "cell"),
+    [
+        ('=HYPERLINK("http://evil.example","x")', '\'=HYPERLINK("http://evil.example","x")'),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("'=1", "''=1"),
+        ("1=1", "1=1"),
+        ("it's -1", "it's -1"),
+        ("'quoted'", "'quoted'"),
+    ],
+)
+def test_text_a_spreadsheet_would_run_is_exported_behind_an_apostrophe(
+    text: str, cell: str
+) -> None:
+    assert _exported(text) == cell
+
+
+@pytest.mark.parametrize(
+    ("cell", "notes"),
+    [("'=1+1", "=1+1"), ("''-x", "'-x"), ("=1+1", "=1+1"), ("'abc", "'abc"), ("'", "'")],
+)
+def test_import_takes_off_exactly_the_apostrophe_export_adds(cell: str, notes: str) -> None:
+    rows, errors = parse_transaction_csv(
+        f"executed_at,type,amount,notes\n2025-01-02,DEPOSIT,1,{cell}\n".encode()
+    )
+    assert errors == []
+    assert rows[0].request.notes == notes
