@@ -9,7 +9,7 @@ from uuid import UUID
 
 from contexts.stock.application.ports import StockUnitOfWork, StockUnitOfWorkFactory
 from contexts.stock.contracts import StockPricesRecorded
-from contexts.stock.domain.calendar import is_in_the_future
+from contexts.stock.domain.calendar import is_after_tomorrow
 from contexts.stock.domain.errors import StockNotFound
 from contexts.stock.domain.price import MAX_PRICES_PER_REQUEST, DailyPrice
 from contexts.stock.domain.stock import symbol_key
@@ -116,7 +116,7 @@ class PriceService:
         return PriceImportResult(recorded=len(rows), stocks=len(batches))
 
     def _date_problem(self, day: date) -> str | None:
-        return "is in the future" if is_in_the_future(day, self._clock.now()) else None
+        return "is in the future" if is_after_tomorrow(day, self._clock.now()) else None
 
     def _row(self, cells: dict[str, str]) -> tuple[str, DailyPrice]:
         for name in sorted(PRICE_CSV_REQUIRED):

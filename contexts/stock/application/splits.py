@@ -7,7 +7,7 @@ from datetime import date
 from uuid import UUID
 
 from contexts.stock.application.ports import SplitView, StockUnitOfWorkFactory
-from contexts.stock.domain.calendar import is_in_the_future
+from contexts.stock.domain.calendar import is_after_today
 from contexts.stock.domain.errors import StockNotFound
 from contexts.stock.domain.split import Split
 from shared_kernel.application.clock import Clock
@@ -34,8 +34,10 @@ class SplitService:
             command.numerator,
             command.denominator,
         )
-        if is_in_the_future(command.effective_date, self._clock.now()):
-            raise InvalidInput.for_field("effective_date", "is in the future")
+        if is_after_today(command.effective_date, self._clock.now()):
+            raise InvalidInput.for_field(
+                "effective_date", "is after today (UTC): record a split from its effective date on"
+            )
         async with self._uow_factory() as uow:
             if await uow.stocks.get(command.stock_id) is None:
                 raise StockNotFound(str(command.stock_id))

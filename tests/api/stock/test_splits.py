@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -73,6 +74,8 @@ async def test_splits_are_listed_ascending_by_date_one_per_date(
     assert len((await client.get(splits_url(other))).json()["items"]) == 1
 
 
+TOMORROW = (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
+
 INVALID_SPLITS: list[tuple[dict[str, object], str]] = [
     ({"effective_date": "2024-06-10", "numerator": 0, "denominator": 1}, "numerator"),
     ({"effective_date": "2024-06-10", "numerator": -2, "denominator": 1}, "numerator"),
@@ -87,6 +90,7 @@ INVALID_SPLITS: list[tuple[dict[str, object], str]] = [
     ({"effective_date": "June 10", "numerator": 2, "denominator": 1}, "effective_date"),
     ({"effective_date": 1718000000, "numerator": 2, "denominator": 1}, "effective_date"),
     # not yet effective: applied now, it would change the shares held today
+    ({"effective_date": TOMORROW, "numerator": 2, "denominator": 1}, "effective_date"),
     ({"effective_date": "2099-01-01", "numerator": 2, "denominator": 1}, "effective_date"),
     ({"effective_date": "9999-12-31", "numerator": 2, "denominator": 1}, "effective_date"),
     ({"numerator": 2, "denominator": 1}, "effective_date"),

@@ -235,15 +235,16 @@ class TestSplitService:
         assert isinstance(event, StockSplitRecorded)
         assert event.split_id == split.id
 
-    async def test_a_split_after_tomorrow_is_refused(self, store: Store) -> None:
+    async def test_a_split_after_today_is_refused(self, store: Store) -> None:
+        """Holdings apply a split once recorded: one dated tomorrow would change
+        today's shares, which the ledger and the performance report do not."""
         stock = a_stock(store)
         service = SplitService(factory(store), FixedClock())
-        tomorrow = NOW.date() + timedelta(days=1)  # somewhere on Earth, already today
-        await service.record(RecordSplit(stock.id, tomorrow, 2, 1))
+        await service.record(RecordSplit(stock.id, NOW.date(), 2, 1))
         with pytest.raises(InvalidInput) as refused:
-            await service.record(RecordSplit(stock.id, tomorrow + timedelta(days=1), 3, 1))
+            await service.record(RecordSplit(stock.id, NOW.date() + timedelta(days=1), 3, 1))
         assert [(e.field, e.message) for e in refused.value.errors] == [
-            ("effective_date", "is in the future")
+            ("effective_date", "is after today (UTC): record a split from its effective date on")
         ]
         assert len(store.splits) == 1
 
