@@ -211,6 +211,10 @@ def record_transaction(
         if request.amount is None:
             raise InvalidInput.for_field("amount", f"is required for {kind.value}")
         amount = positive(request.amount, "amount")
+        if request.tax > amount:
+            raise InvalidInput.for_field(
+                "tax", f"must not exceed amount ({amount:f}): it is withheld from it"
+            )
 
     if stock is not None and stock.currency != portfolio_currency:
         raise CurrencyMismatch(

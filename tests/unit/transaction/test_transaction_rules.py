@@ -135,6 +135,9 @@ def test_executed_at_is_utc_and_not_in_the_future() -> None:
         (cash("FEE", tax=Decimal(1)), "tax"),
         (cash("INTEREST", fee=Decimal(1)), "fee"),
         (cash("DIVIDEND", stock_id=AAPL.stock_id, fee=Decimal(1)), "fee"),
+        # more withheld than was paid
+        (cash("DIVIDEND", stock_id=AAPL.stock_id, tax=Decimal("5.01")), "tax"),
+        (cash("INTEREST", tax=Decimal(6)), "tax"),
     ],
 )
 def test_invalid_requests_name_their_field(request_: TransactionInput, field: str) -> None:
@@ -166,6 +169,7 @@ def test_the_stock_optional_fee_and_the_cash_types() -> None:
         made = make(cash(kind))
         assert (made.quantity, made.price, made.amount) == (None, None, Decimal(5))
     assert make(cash("INTEREST", tax=Decimal("0.1"))).tax == Decimal("0.1")  # withheld
+    assert make(cash("DIVIDEND", stock_id=AAPL.stock_id, tax=Decimal(5))).tax == 5  # all of it
     assert make(cash("deposit")).type is TransactionType.DEPOSIT  # CSV cells may be lower-case
 
 
