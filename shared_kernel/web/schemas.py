@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 from pydantic_core import PydanticCustomError
 
-from shared_kernel.domain.dates import is_calendar_date_text
+from shared_kernel.domain.dates import is_calendar_date_text, is_timestamp_text
 from shared_kernel.domain.money import (
     MAX_DECIMAL_DIGITS,
     MAX_DECIMAL_PLACES,
@@ -40,6 +40,23 @@ def _only_calendar_date_text(value: object) -> object:
 
 DateInput = Annotated[date, BeforeValidator(_only_calendar_date_text)]
 """A date of a request (body or query), read only from text ``YYYY-MM-DD``."""
+
+
+def _only_timestamp_text(value: object) -> object:
+    """Refuse a timestamp sent in another form than ISO 8601's extended one, which
+    pydantic would read: a Unix time, as a number or as text."""
+    if not isinstance(value, datetime) and not (
+        isinstance(value, str) and is_timestamp_text(value)
+    ):
+        raise PydanticCustomError(
+            "datetime_parsing", "Input should be an ISO 8601 timestamp YYYY-MM-DDTHH:MM:SS"
+        )
+    return value
+
+
+TimestampInput = Annotated[datetime, BeforeValidator(_only_timestamp_text)]
+"""A timestamp of a request, read only from ISO 8601 text (``YYYY-MM-DD`` alone is
+midnight); without an offset it is UTC (API.md), which the domain applies."""
 
 
 def _only_plain_number_text(error_type: str, message: str) -> BeforeValidator:

@@ -15,6 +15,7 @@ from shared_kernel.web.schemas import (
     RequestBody,
     ResponseBody,
     TextInput,
+    TimestampInput,
 )
 
 TransactionTypeName = Literal["BUY", "SELL", "DIVIDEND", "INTEREST", "DEPOSIT", "WITHDRAWAL", "FEE"]
@@ -30,7 +31,7 @@ class TransactionCreate(RequestBody):
     )
     fee: DecimalInput = Decimal(0)
     tax: DecimalInput = Decimal(0)
-    executed_at: datetime = Field(
+    executed_at: TimestampInput = Field(
         description="ISO 8601; read as UTC without an offset; not in the future.",
         examples=["2025-01-15T10:00:00Z"],
     )

@@ -24,7 +24,7 @@ from decimal import Decimal
 
 from contexts.transaction.domain.transaction import Transaction, TransactionInput
 from shared_kernel.application.csv_table import read_csv
-from shared_kernel.domain.dates import calendar_date
+from shared_kernel.domain.dates import is_timestamp_text
 from shared_kernel.domain.errors import DomainError, ErrorDetail, InvalidInput
 from shared_kernel.domain.money import decimal_from_text, parse_decimal
 
@@ -77,8 +77,8 @@ class ParsedRow:
 
 def parse_timestamp(text: str) -> datetime:
     try:
-        if len(text) == 10:  # a date, which only YYYY-MM-DD may write
-            return datetime.combine(calendar_date(text), datetime.min.time(), tzinfo=UTC)
+        if not is_timestamp_text(text):
+            raise ValueError(text)
         parsed = datetime.fromisoformat(text)
     except ValueError:
         raise InvalidInput.for_field(

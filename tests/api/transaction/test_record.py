@@ -397,6 +397,22 @@ async def test_executed_at_is_stored_and_answered_in_utc(
     assert fetched["executed_at"] == "2025-01-15T10:30:00.123456Z"
 
 
+@pytest.mark.parametrize(
+    "executed_at",
+    [20250107, "20250107", 0, "1735000000000", 1735000000.5, "2025-W02-2T10:00", True],
+)
+async def test_executed_at_is_iso_8601_text_never_a_unix_time(
+    client: httpx.AsyncClient, portfolio: dict[str, Any], executed_at: object
+) -> None:
+    """A typo such as 20250107 must not record money on 1970-08-23."""
+    response = await record(
+        client, portfolio["id"], {"type": "DEPOSIT", "amount": "1", "executed_at": executed_at}
+    )
+    body = assert_problem(response, 422, "VALIDATION_ERROR")
+    assert [error["field"] for error in body["errors"]] == ["executed_at"]
+    assert await list_all(client, portfolio["id"]) == []
+
+
 async def test_a_delisted_stock_cannot_be_bought_but_can_still_be_sold(
     client: httpx.AsyncClient, portfolio: dict[str, Any], stock: dict[str, Any]
 ) -> None:

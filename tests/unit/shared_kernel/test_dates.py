@@ -1,4 +1,4 @@
-"""Dates are read only as API.md writes them: YYYY-MM-DD."""
+"""Dates are read only as API.md writes them, YYYY-MM-DD; timestamps only as ISO 8601."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from shared_kernel.domain.dates import calendar_date
+from shared_kernel.domain.dates import calendar_date, is_timestamp_text
 
 
 def test_a_calendar_date_is_read() -> None:
@@ -30,3 +30,31 @@ def test_a_calendar_date_is_read() -> None:
 def test_every_other_text_is_refused(text: str) -> None:
     with pytest.raises(ValueError, match=r"is not a date YYYY-MM-DD|day is out of range"):
         calendar_date(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2025-01-14", "2025-01-14T10:00:00Z", "2025-01-14t10:00", "2025-01-14 10:00:00+05:30"],
+)
+def test_a_timestamp_starts_with_its_date_and_then_the_time(text: str) -> None:
+    assert is_timestamp_text(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "20250107",  # pydantic: a Unix time, 1970-08-23; Python: the basic form
+        "1735000000000",  # a Unix time in milliseconds
+        "1735000000.5",
+        "0",
+        "20250107T10:00:00",  # the basic form
+        "2025-W02-2T10:00",  # a week date
+        "2025-01-07X10:00",  # Python takes any character between date and time
+        "2025-01-07_10:00Z",  # pydantic takes an underscore
+        "２０２５-01-07T10:00",  # full-width digits
+        " 2025-01-07T10:00",
+        "",
+    ],
+)
+def test_other_texts_are_no_timestamp(text: str) -> None:
+    assert not is_timestamp_text(text)

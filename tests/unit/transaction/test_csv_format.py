@@ -95,8 +95,9 @@ def test_timestamps_and_dates() -> None:
     assert parse_timestamp("2025-01-02") == datetime(2025, 1, 2, tzinfo=UTC)
     assert parse_timestamp("2025-01-02T03:04:05Z") == datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
     assert parse_timestamp("2025-01-02T03:04:05") == datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
-    with pytest.raises(InvalidInput):
-        parse_timestamp("02/01/2025")
+    for text in ("02/01/2025", "20250102", "1735776000", "2025-W01-4T10:00"):
+        with pytest.raises(InvalidInput):
+            parse_timestamp(text)
 
 
 texts = st.builds(
