@@ -340,6 +340,7 @@ class BookService:
             stock=stock,
             now=now,
             recorded_at=recorded_at,
+            imported=True,
         )
         if row.stated_amount is not None and row.stated_amount != transaction.amount:
             raise InvalidInput.for_field(

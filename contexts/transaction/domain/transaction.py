@@ -157,12 +157,15 @@ def record_transaction(
     stock: StockFacts | None,
     now: datetime,
     recorded_at: datetime | None = None,
+    imported: bool = False,
 ) -> Transaction:
     """Check ``request`` against every rule of the book and make the transaction.
 
     ``stock`` is the catalog's answer for ``request.stock_id`` (None when the
     request names no stock, or one the catalog does not know). It is recorded
     at ``recorded_at``, ``now`` unless given (an import orders its rows by it).
+    An ``imported`` row is history: a BUY of a stock delisted since is taken,
+    or a portfolio's export would not import again (API.md promises it does).
     """
     kind = transaction_type_of(request.type)
     executed_at = request.executed_at
@@ -221,7 +224,7 @@ def record_transaction(
             f"{stock.symbol} trades in {stock.currency} but the portfolio is in "
             f"{portfolio_currency}; multi-currency portfolios are not supported yet.",
         )
-    if kind is TransactionType.BUY and stock is not None and not stock.listed:
+    if kind is TransactionType.BUY and stock is not None and not stock.listed and not imported:
         raise StockDelisted(stock.symbol)
 
     external_id = optional_text(request.external_id, "external_id", EXTERNAL_ID_MAX)

@@ -74,8 +74,6 @@ async def test_a_file_with_bad_rows_is_rejected_whole_listing_every_bad_line(
 ) -> None:
     await buy(client, portfolio["id"], stock["id"], "1", "2024-12-01T00:00:00Z")
     euro = await create_stock(client, "SAP", currency="EUR")
-    gone = await create_stock(client, "GONE")
-    await delist(client, gone["id"])
     lines = [
         HEADER.strip(),
         "2025-01-02,BUY,AAPL,10,1,,,,,ok-2",  # 2: fine
@@ -87,7 +85,7 @@ async def test_a_file_with_bad_rows_is_rejected_whole_listing_every_bad_line(
         "2999-01-02,BUY,AAPL,1,1,,,,,",  # 8: in the future
         "2025-01-02,DEPOSIT,,,,-5,,,,",  # 9: amount must be > 0
         "2025-01-02,BUY,SAP,1,1,,,,,",  # 10: currency mismatch
-        "2025-01-02,BUY,GONE,1,1,,,,,",  # 11: delisted
+        "20250102,DEPOSIT,,,,5,,,,",  # 11: ISO 8601's basic form, not YYYY-MM-DD
         "2025-01-02,BUY,AAPL,1,1,,,,,ok-2",  # 12: external_id repeats line 2
         "2025-01-02,BUY,AAPL,1,1,,,,,,extra",  # 13: too many cells
         "2025-01-02,,AAPL,1,1,,,,,",  # 14: no type
@@ -117,7 +115,7 @@ async def test_a_file_with_bad_rows_is_rejected_whole_listing_every_bad_line(
     assert by_line[8]["field"] == "executed_at"
     assert by_line[9]["field"] == "amount"
     assert "EUR" in by_line[10]["message"]
-    assert "delisted" in by_line[11]["message"]
+    assert by_line[11]["field"] == "executed_at"
     assert by_line[12]["field"] == "external_id"
     assert "2" in by_line[12]["message"]
     assert by_line[14]["field"] == "type"
@@ -308,6 +306,36 @@ async def test_export_is_csv_in_the_import_format_with_the_live_transactions(
     ]
     empty = await create_portfolio(client, "Empty")
     assert (await client.get(export_url(empty["id"]))).text.splitlines() == [HEADER.strip()]
+
+
+async def test_the_history_of_a_stock_delisted_since_imports_again(
+    client: httpx.AsyncClient, portfolio: dict[str, Any], stock: dict[str, Any]
+) -> None:
+    """A BUY of a delisted stock is refused when recorded (409), but an import is
+    history: the portfolio's export imports again, as API.md promises."""
+    pid, sid = portfolio["id"], stock["id"]
+    await buy(client, pid, sid, "5", "2025-01-02T10:00:00Z")
+    await record_ok(
+        client,
+        pid,
+        {"type": "SELL", "stock_id": sid, "quantity": "2", "price": "3",
+         "executed_at": "2025-01-03T10:00:00Z"},
+    )  # fmt: skip
+    await delist(client, sid)
+    exported = await client.get(export_url(pid))
+    copy = await create_portfolio(client, "Copy")
+    imported = await post_csv(client, import_url(copy["id"]), exported.content)
+    assert imported.status_code == 200, imported.text
+    assert imported.json()["recorded"] == 2
+    original, copied = await list_all(client, pid), await list_all(client, copy["id"])
+    assert _summary(copied) == _summary(original)
+    assert net_quantities(copied) == {"AAPL": Decimal(3)}
+    refused = await client.post(
+        f"/api/v1/portfolios/{copy['id']}/transactions",
+        json={"type": "BUY", "stock_id": sid, "quantity": "1", "price": "1",
+              "executed_at": "2025-01-04T10:00:00Z"},
+    )  # fmt: skip
+    assert_problem(refused, 409, "STOCK_DELISTED")
 
 
 async def test_export_then_import_into_an_empty_portfolio_reproduces_the_ledger(

@@ -29,7 +29,11 @@ AAPL = StockFacts(uuid4(), "AAPL", "USD", listed=True)
 
 
 def make(
-    request: TransactionInput, stock: StockFacts | None = AAPL, currency: str = "USD"
+    request: TransactionInput,
+    stock: StockFacts | None = AAPL,
+    currency: str = "USD",
+    *,
+    imported: bool = False,
 ) -> Transaction:
     return record_transaction(
         request,
@@ -38,6 +42,7 @@ def make(
         portfolio_currency=currency,
         stock=stock if request.stock_id is not None else None,
         now=NOW,
+        imported=imported,
     )
 
 
@@ -187,6 +192,8 @@ def test_currency_mismatch_and_delisting() -> None:
         make(trade(), stock=delisted)
     assert make(trade("SELL"), stock=delisted).type is TransactionType.SELL
     assert make(cash("DIVIDEND", stock_id=AAPL.stock_id), stock=delisted).amount == 5
+    # an imported row is history: the stock may have been delisted since
+    assert make(trade(), stock=delisted, imported=True).type is TransactionType.BUY
 
 
 def test_the_transaction_data_carries_every_field() -> None:
