@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from contexts.stock.api.schemas import (
     PriceImportOut,
+    PriceIn,
     PriceList,
     PriceOut,
     PricesIn,
@@ -38,6 +39,7 @@ from contexts.stock.domain.errors import StockNotFound
 from contexts.stock.domain.gics import classification
 from contexts.stock.domain.price import DailyPrice
 from shared_kernel.application.pagination import PageRequest
+from shared_kernel.domain.errors import ErrorDetail, InvalidInput
 from shared_kernel.web.auth import WebAuth
 from shared_kernel.web.csv_body import CSV_REQUEST_BODY, csv_body
 from shared_kernel.web.etag import etag_for, version_check
@@ -47,6 +49,24 @@ from shared_kernel.web.routing import StockbookRoute
 from shared_kernel.web.schemas import DateInput, NoNulText
 
 API_PREFIX = "/api/v1"
+
+
+def _daily_prices(rows: list[PriceIn]) -> list[DailyPrice]:
+    """The body's rows as prices. Every bad row is named by its place in the body
+    (``prices.7.close``): in 10,000 rows, ``close`` alone would not say which."""
+    prices: list[DailyPrice] = []
+    errors: list[ErrorDetail] = []
+    for index, row in enumerate(rows):
+        try:
+            prices.append(DailyPrice(**row.model_dump()))
+        except InvalidInput as refused:
+            errors += [
+                ErrorDetail(field=f"prices.{index}.{error.field}", message=error.message)
+                for error in refused.errors
+            ]
+    if errors:
+        raise InvalidInput(f"{errors[0].field}: {errors[0].message}", errors)
+    return prices
 
 
 def _stock_out(view: StockView) -> StockOut:
@@ -172,7 +192,7 @@ def build_stock_router(
         recorded = await price_service.record(
             RecordPrices(
                 stock_id=stock_id,
-                prices=[DailyPrice(**price.model_dump()) for price in body.prices],
+                prices=_daily_prices(body.prices),
             )
         )
         return PricesRecorded(recorded=recorded)
