@@ -57,6 +57,19 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number this API accepts")
 
 
+def _object_without_repeated_names(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object; one naming a member twice is refused. Python's reader keeps
+    the last, so ``{"amount": "5", "amount": "6"}`` would record 6 without a word."""
+    members = dict(pairs)
+    if len(members) != len(pairs):
+        seen: set[str] = set()
+        for name, _ in pairs:
+            if name in seen:
+                raise ValueError(f"the name {name[:50]!r} appears more than once in an object")
+            seen.add(name)
+    return members
+
+
 _UNREADABLE = object()
 """Stands for a body that is not valid JSON: it fails validation, after authentication."""
 
@@ -83,7 +96,12 @@ class DecimalJsonRequest(Request):
         if not hasattr(self, "_json"):
             body = await self.body()
             try:
-                parsed = json.loads(body, parse_float=Decimal, parse_constant=_refuse_constant)
+                parsed = json.loads(
+                    body,
+                    parse_float=Decimal,
+                    parse_constant=_refuse_constant,
+                    object_pairs_hook=_object_without_repeated_names,
+                )
                 if _MAY_HOLD_A_SURROGATE.search(body) and _holds_a_lone_surrogate(parsed):
                     raise ValueError("a string holds a lone surrogate, which is no character")
                 self._json = parsed

@@ -20,6 +20,25 @@ async def test_an_authenticated_body_that_is_not_valid_json_is_422_on_body(
     assert problem["errors"][0]["message"].startswith("is not valid JSON")
 
 
+async def test_a_name_repeated_in_an_object_is_422_not_the_last_one_wins(
+    client: httpx.AsyncClient,
+) -> None:
+    portfolio = await client.post("/api/v1/portfolios", json={"name": "Main"})
+    url = f"/api/v1/portfolios/{portfolio.json()['id']}/transactions"
+    body = (
+        b'{"type": "DEPOSIT", "amount": "5", "executed_at": "2025-01-02",'
+        b' "notes": {"a": 1, "b": 2}, "amount": "6"}'
+    )
+    response = await client.post(url, content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    (error,) = response.json()["errors"]
+    assert error["field"] == "body"
+    assert error["message"] == (
+        "is not valid JSON (the name 'amount' appears more than once in an object)"
+    )
+    assert (await client.get(url)).json()["items"] == []
+
+
 async def test_nan_in_a_body_is_422_not_a_number(client: httpx.AsyncClient) -> None:
     response = await client.post(
         "/api/v1/stocks", content=b'{"symbol": NaN}', headers={"content-type": "application/json"}
