@@ -6,8 +6,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
-from pydantic_core import PydanticCustomError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    PlainSerializer,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError
 
 from shared_kernel.domain.dates import is_calendar_date_text, is_timestamp_text
 from shared_kernel.domain.money import (
@@ -124,7 +133,20 @@ def _no_nul(value: str) -> str:
     return value
 
 
-NoNulText = Annotated[str, AfterValidator(_no_nul)]
-"""Text without U+0000, for query parameters that reach the database."""
+class _NoNulPattern:
+    """Says in the JSON schema what ``_no_nul`` checks, so clients (and schema-driven
+    tests) know that text without U+0000 is all a field takes."""
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema["pattern"] = "^[^\\u0000]*$"
+        return schema
+
+
+NoNulText = Annotated[str, AfterValidator(_no_nul), _NoNulPattern]
+"""Text without U+0000, for fields and parameters that reach the database."""
 
 TextInput = Annotated[NoNulText, Field(max_length=MAX_TEXT_INPUT)]
