@@ -122,6 +122,12 @@ def create_served_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+_LOCATION = {
+    "description": "The path of what was created (of its list, where it has no path of its own).",
+    "schema": {"type": "string"},
+}
+
+
 def _document_problems(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -131,12 +137,18 @@ def _document_problems(app: FastAPI) -> None:
                 summary=app.summary,
                 routes=app.routes,
             )
-            # The body limit refuses a body over 10 MiB before any route runs.
+            # The body limit refuses a body over 10 MiB before any route runs; any
+            # operation may fail; every 201 names what it made (API.md "Created").
             too_large = problem_responses(413)[413]
+            internal_error = problem_responses(500)[500]
             for item in schema["paths"].values():
                 for operation in item.values():
+                    responses = operation["responses"]
                     if "requestBody" in operation:
-                        operation["responses"].setdefault("413", too_large)
+                        responses.setdefault("413", too_large)
+                    responses.setdefault("500", internal_error)
+                    if "201" in responses:
+                        responses["201"].setdefault("headers", {})["Location"] = _LOCATION
             problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
             components = schema.setdefault("components", {}).setdefault("schemas", {})
             components.update(problem_schema.pop("$defs", {}))

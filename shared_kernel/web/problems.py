@@ -288,6 +288,7 @@ _DESCRIPTIONS = {
     415: "Wrong content type (UNSUPPORTED_MEDIA_TYPE).",
     422: "Invalid input (VALIDATION_ERROR and the codes named in API.md).",
     429: "Too many requests (RATE_LIMITED); see Retry-After.",
+    500: "A fault of ours (INTERNAL_ERROR); the request id names it in the logs.",
 }
 
 
