@@ -8,6 +8,7 @@ from fastapi import Request
 from starlette.exceptions import HTTPException
 
 from shared_kernel.domain.errors import ErrorDetail, ImportRejected
+from shared_kernel.web.problems import encoding_problem
 
 CSV_MEDIA_TYPE = "text/csv"
 
@@ -27,6 +28,8 @@ async def csv_body(request: Request) -> bytes:
     content_type = request.headers.get("content-type", "")
     if content_type.split(";", 1)[0].strip().lower() != CSV_MEDIA_TYPE:
         raise HTTPException(415, f"Send the file as {CSV_MEDIA_TYPE}.")
+    if problem := encoding_problem(request.headers):
+        raise HTTPException(415, problem)
     content = await request.body()
     if b"\x00" in content:
         raise ImportRejected(

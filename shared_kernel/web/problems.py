@@ -149,6 +149,16 @@ def defer_body_problem(scope: MutableMapping[str, Any], body_problem: BodyProble
     scope[DEFERRED_BODY_PROBLEM] = body_problem
 
 
+def encoding_problem(headers: Mapping[str, str]) -> str | None:
+    """Why a body is refused for its ``Content-Encoding`` (415, RFC 9110 §15.5.16),
+    or None when it has none: the API reads bodies as they are sent, and a gzip
+    body would otherwise be answered as JSON or CSV that does not parse."""
+    encoding = headers.get("content-encoding", "").strip().lower()
+    if encoding in ("", "identity"):
+        return None
+    return f"Send the body without a Content-Encoding ({encoding[:30]} is not read here)."
+
+
 async def handle_validation_error(request: Request, error: Exception) -> ProblemResponse:
     assert isinstance(error, RequestValidationError)
     deferred = request.scope.get(DEFERRED_BODY_PROBLEM)

@@ -47,7 +47,12 @@ from starlette.types import Receive, Scope, Send
 
 from shared_kernel.domain.text import is_encodable
 from shared_kernel.web.auth import BearerPrincipal
-from shared_kernel.web.problems import BodyProblem, defer_body_problem, problem_responses
+from shared_kernel.web.problems import (
+    BodyProblem,
+    defer_body_problem,
+    encoding_problem,
+    problem_responses,
+)
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 Dependency = Callable[..., Awaitable[Any]]
@@ -93,6 +98,9 @@ def _holds_a_lone_surrogate(value: Any) -> bool:
 
 class DecimalJsonRequest(Request):
     async def json(self) -> Any:
+        if not hasattr(self, "_json") and (problem := encoding_problem(self.headers)):
+            defer_body_problem(self.scope, BodyProblem(415, problem))
+            self._json = _UNREADABLE
         if not hasattr(self, "_json"):
             body = await self.body()
             try:
