@@ -231,7 +231,7 @@ class BookService:
             # Exclusive: the external ids and positions it reads stay true until it commits.
             await self._enter_book(uow, portfolio_id, exclusive=True)
             errors = list(parse_errors)
-            existing = await uow.transactions.live_external_ids(
+            existing = await uow.transactions.live_by_external_id(
                 portfolio_id,
                 [row.request.external_id for row in rows if row.request.external_id],
             )
@@ -263,8 +263,20 @@ class BookService:
                     ] or [ErrorDetail(line=row.line, message=error.detail)]
                     continue
                 external_id = transaction.external_id
-                if external_id is not None and external_id in existing:
-                    skipped += 1
+                if external_id is not None and (recorded := existing.get(external_id)):
+                    # the same movement again is a duplicate; a corrected one must not
+                    # be skipped with the old figures left standing
+                    if recorded.moves_as(transaction):
+                        skipped += 1
+                    else:
+                        errors.append(
+                            ErrorDetail(
+                                line=row.line,
+                                field="external_id",
+                                message=f"{external_id} already names another transaction of"
+                                f" the portfolio ({recorded.summary}): void it to record this one",
+                            )
+                        )
                     continue
                 if external_id is not None and external_id in seen_external_ids:
                     errors.append(

@@ -30,8 +30,10 @@ class TransactionRepository(Protocol):
         """The live (not voided) buys and sells of the positions, by stock (in one read)."""
         ...
 
-    async def live_external_ids(self, portfolio_id: UUID, external_ids: Sequence[str]) -> set[str]:
-        """Which of ``external_ids`` a live transaction of the portfolio already has."""
+    async def live_by_external_id(
+        self, portfolio_id: UUID, external_ids: Sequence[str]
+    ) -> dict[str, Transaction]:
+        """The portfolio's live transactions that have one of ``external_ids``, by it."""
         ...
 
     async def delete_portfolio(self, portfolio_id: UUID) -> None:

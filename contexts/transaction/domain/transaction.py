@@ -116,6 +116,33 @@ class Transaction:
         """1 while live, 2 once voided: a transaction changes only by being voided."""
         return 1 if self.voided_at is None else 2
 
+    def _movement(self) -> tuple[object, ...]:
+        return (
+            self.type,
+            self.stock_id,
+            self.quantity,
+            self.price,
+            self.amount,
+            self.fee,
+            self.tax,
+            self.executed_at,
+        )
+
+    def moves_as(self, other: Transaction) -> bool:
+        """Whether ``other`` records the same movement of shares and cash: the same
+        type, stock, quantity, price, amount, fee, tax and moment, however written
+        (``10`` is ``10.0``); notes, ids and when it was recorded aside."""
+        return self._movement() == other._movement()
+
+    @property
+    def summary(self) -> str:
+        """What it records, for people: ``BUY 10 AAPL at 1.5 on 2025-01-02T00:00:00Z``."""
+        if self.type.trades_shares:
+            what = f"{self.quantity:f} {self.symbol} at {self.price:f}"
+        else:
+            what = " ".join(filter(None, (f"{self.amount:f}", self.symbol)))
+        return f"{self.type.value} {what} on {self.executed_at.isoformat().replace('+00:00', 'Z')}"
+
     def voided(self, now: datetime) -> Transaction:
         return replace(self, voided_at=now)
 

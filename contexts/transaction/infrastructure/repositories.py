@@ -60,7 +60,7 @@ _POSITION_ENTRIES = select(
     transactions.c.type.in_([_BUY, TransactionType.SELL.value]),
     transactions.c.voided_at.is_(None),
 )
-_LIVE_EXTERNAL_IDS = select(transactions.c.external_id).where(
+_LIVE_BY_EXTERNAL_ID = select(transactions).where(
     transactions.c.portfolio_id == bindparam("portfolio_id"),
     in_value_list(transactions.c.external_id, "external_ids"),
     transactions.c.voided_at.is_(None),
@@ -196,14 +196,16 @@ class SqlTransactionRepository:
             )
         return dict(found)
 
-    async def live_external_ids(self, portfolio_id: UUID, external_ids: Sequence[str]) -> set[str]:
+    async def live_by_external_id(
+        self, portfolio_id: UUID, external_ids: Sequence[str]
+    ) -> dict[str, Transaction]:
         if not external_ids:
-            return set()
+            return {}
         rows = await self._connection.execute(
-            _LIVE_EXTERNAL_IDS,
+            _LIVE_BY_EXTERNAL_ID,
             {"portfolio_id": portfolio_id, "external_ids": sorted(set(external_ids))},
         )
-        return set(rows.scalars())
+        return {row["external_id"]: _transaction(row) for row in rows.mappings()}
 
     async def delete_portfolio(self, portfolio_id: UUID) -> None:
         await self._connection.execute(

@@ -219,6 +219,46 @@ async def test_reimporting_skips_rows_whose_external_id_exists_and_counts_them(
     assert net_quantities(items) == {"AAPL": 1}
 
 
+async def test_a_row_whose_external_id_names_a_different_transaction_is_refused(
+    client: httpx.AsyncClient, portfolio: dict[str, Any], stock: dict[str, Any]
+) -> None:
+    """A duplicate is the same movement again; a corrected row is not, and skipping it
+    would leave the old figures standing without a word."""
+    url = import_url(portfolio["id"])
+    header = "executed_at,type,symbol,quantity,price,amount,fee,notes,external_id\n"
+    first = await post_csv(
+        client,
+        url,
+        header + "2025-01-02,BUY,AAPL,10,1.5,,1,first,a\n2025-01-03,DEPOSIT,,,,100,,,b\n",
+    )
+    assert first.status_code == 200, first.text
+    # the same movements, written otherwise, with other notes: duplicates
+    same = await post_csv(
+        client,
+        url,
+        header + "2025-01-02T00:00:00Z,buy,aapl,10.0,1.50,15,1.00,again,a\n"
+        "2025-01-03T01:00:00+01:00,DEPOSIT,,,,100.00,,,b\n",
+    )
+    assert same.json() == {"recorded": 0, "skipped_duplicates": 2, "dry_run": False}
+    corrected = await post_csv(
+        client,
+        url,
+        header + "2025-01-02,BUY,AAPL,10,1.6,,1,,a\n"  # 2: another price
+        "2025-01-04,DEPOSIT,,,,100,,,b\n"  # 3: another day
+        "2025-01-05,DEPOSIT,,,,7,,,c\n",  # 4: new
+    )
+    body = assert_problem(corrected, 422, "IMPORT_REJECTED")
+    assert [(error["line"], error["field"]) for error in body["errors"]] == [
+        (2, "external_id"),
+        (3, "external_id"),
+    ]
+    assert body["errors"][0]["message"] == (
+        "a already names another transaction of the portfolio"
+        " (BUY 10 AAPL at 1.5 on 2025-01-02T00:00:00Z): void it to record this one"
+    )
+    assert len(await list_all(client, portfolio["id"])) == 2
+
+
 async def test_files_that_are_not_csv_or_not_utf8_or_malformed_are_refused(
     client: httpx.AsyncClient, portfolio: dict[str, Any], stock: dict[str, Any]
 ) -> None:

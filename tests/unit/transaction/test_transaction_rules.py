@@ -205,3 +205,30 @@ def test_the_transaction_data_carries_every_field() -> None:
     voided = made.voided(NOW)
     assert voided.data().voided_at == NOW
     assert made.voided_at is None
+
+
+def test_the_same_movement_however_written_and_whatever_its_notes() -> None:
+    bought = make(trade(quantity=Decimal(10), price=Decimal("1.5"), notes="first"))
+    again = make(
+        trade(
+            quantity=Decimal("10.0"),
+            price=Decimal("1.50"),
+            executed_at=AT.astimezone(timezone(timedelta(hours=2))),
+            notes="again",
+            external_id="x",
+        )
+    )
+    assert bought.moves_as(again)
+    for changed in (
+        trade(quantity=Decimal(11)),
+        trade(price=Decimal("1.6")),
+        trade(fee=Decimal("0.01")),
+        trade(executed_at=AT + timedelta(microseconds=1)),
+        trade("SELL"),
+    ):
+        assert not bought.moves_as(make(changed)), changed
+    assert bought.summary == f"BUY 10 AAPL at 1.5 on {AT.isoformat().replace('+00:00', 'Z')}"
+    deposit = make(cash("DEPOSIT", amount=Decimal("100.50")))
+    assert deposit.summary.startswith("DEPOSIT 100.50 on ")
+    dividend = make(cash("DIVIDEND", stock_id=AAPL.stock_id))
+    assert dividend.summary.startswith("DIVIDEND 5 AAPL on ")
