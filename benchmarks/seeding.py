@@ -100,7 +100,7 @@ async def seed(container: RootContainer, options: Options, progress: Progress) -
 
     password = secrets.token_urlsafe(16)
     user = await accounts.create_user(EMAIL, password)
-    token = (await accounts.log_in(EMAIL, password, "benchmarks")).token
+    token = (await accounts.log_in(EMAIL, password)).token
 
     specs = demo_data.synthetic_stocks(options.stocks, random.Random(options.seed))
     ids: dict[str, UUID] = {}
