@@ -41,6 +41,7 @@ def _new_stock(symbol: str) -> Any:
         id=uuid4(),
         symbol=symbol,
         name=f"{symbol} Inc.",
+        name_key=f"{symbol} Inc.".casefold(),
         currency="USD",
         listed=True,
         created_at=now,

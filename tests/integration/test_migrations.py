@@ -32,6 +32,7 @@ from bootstrap.migrations import (
 )
 from contexts.stock.contracts import STOCK_EVENTS, StockRegistered
 from contexts.stock.infrastructure.tables import outbox as stock_outbox
+from contexts.stock.infrastructure.tables import stocks
 from shared_kernel.infrastructure.column_types import UtcDateTime
 from shared_kernel.infrastructure.database import create_engine
 from shared_kernel.infrastructure.event_codec import EventCodec
@@ -214,6 +215,28 @@ def test_the_outbox_s_undelivered_events_survive_the_move_to_entries_and_back(
     )
     assert dict(row) == old_rows[0]
     upgrade_to_heads(empty_database_url)
+
+
+def test_the_stocks_registered_before_get_their_name_key(empty_database_url: str) -> None:
+    config = alembic_config(empty_database_url)
+    command.upgrade(config, "stock_0003")
+    at = datetime(2026, 11, 1, tzinfo=UTC)
+    names = {"EBAY": "eBay", "SIE": "Straße AG", "ZM": "Zoom"}
+    common = {"currency": "USD", "listed": True, "created_at": at, "updated_at": at, "version": 1}
+    rows = [{"id": uuid4(), "symbol": s, "name": n, **common} for s, n in names.items()]
+    # every column but name_key, which stock_0003 does not have
+    on_database(empty_database_url, lambda connection: connection.execute(sa.insert(stocks), rows))
+    upgrade_to_heads(empty_database_url)
+    keys = on_database(
+        empty_database_url,
+        lambda connection: {
+            row.symbol: row.name_key for row in connection.execute(sa.select(stocks))
+        },
+    )
+    assert keys == {"EBAY": "ebay", "SIE": "strasse ag", "ZM": "zoom"}
+    command.downgrade(config, "stock_0003")
+    upgrade_to_heads(empty_database_url)
+    assert on_database(empty_database_url, schema_drift) == []
 
 
 def outbox_compression(connection: Connection) -> dict[str, str]:

@@ -43,6 +43,13 @@ def symbol_key(value: str) -> str:
     return value.strip().translate(_ASCII_UPPER)
 
 
+def name_key(name: str) -> str:
+    """A name as it is sorted and searched: case-folded, so that ``eBay`` sorts
+    between ``Dell`` and ``Ford`` and ``STRASSE`` finds ``Straße``; made here, not
+    by a database function, so that both databases order and match alike."""
+    return name.casefold()
+
+
 def symbol_of(value: str) -> str:
     """Upper-case and check a ticker symbol: 1–12 of ``A–Z 0–9 . -``, led by a letter or digit."""
     symbol = symbol_key(value)

@@ -19,7 +19,7 @@ from contexts.stock.application.ports import (
     StockView,
 )
 from contexts.stock.domain.price import DailyPrice
-from contexts.stock.domain.stock import symbol_key
+from contexts.stock.domain.stock import name_key, symbol_key
 from contexts.stock.infrastructure.tables import prices, splits, stocks
 from shared_kernel.application.pagination import Page, PageRequest
 from shared_kernel.infrastructure.compiled_statements import CompiledSelect
@@ -72,12 +72,13 @@ def _escape_like(text: str) -> str:
 _SORT_ORDERS = {
     StockSort.SYMBOL: KeysetOrder(stocks.c.symbol),
     StockSort.SYMBOL_DESC: KeysetOrder(stocks.c.symbol, descending=True),
-    StockSort.NAME: KeysetOrder(stocks.c.name, stocks.c.id),
-    StockSort.NAME_DESC: KeysetOrder(stocks.c.name, stocks.c.id, descending=True),
+    StockSort.NAME: KeysetOrder(stocks.c.name_key, stocks.c.id),
+    StockSort.NAME_DESC: KeysetOrder(stocks.c.name_key, stocks.c.id, descending=True),
     StockSort.CREATED_AT: KeysetOrder(stocks.c.created_at, stocks.c.id),
     StockSort.CREATED_AT_DESC: KeysetOrder(stocks.c.created_at, stocks.c.id, descending=True),
 }
-"""Symbols are unique, so they need no tie-break; names and creation times do."""
+"""Symbols are unique, so they need no tie-break; names and creation times do. Names
+are ordered case-insensitively, by their key (``name_key``)."""
 
 
 @functools.cache
@@ -96,7 +97,7 @@ def _search_statement(
         query = query.where(
             or_(
                 func.lower(stocks.c.symbol).like(pattern, escape="\\"),
-                func.lower(stocks.c.name).like(pattern, escape="\\"),
+                stocks.c.name_key.like(pattern, escape="\\"),
             )
         )
     if by_sector:
@@ -128,7 +129,7 @@ class SqlStockReader:
         sort = _SORT_ORDERS[stock_filter.sort]
         parameters: dict[str, Any] = {"page_limit": page.limit + 1}
         if stock_filter.text:
-            parameters["pattern"] = f"%{_escape_like(stock_filter.text.lower())}%"
+            parameters["pattern"] = f"%{_escape_like(name_key(stock_filter.text))}%"
         if stock_filter.sector is not None:
             parameters["sector"] = stock_filter.sector
         if stock_filter.listed is not None:
@@ -147,7 +148,8 @@ class SqlStockReader:
         more = len(rows) > page.limit
         next_keyset = None
         if more:
-            next_keyset = sort.keyset(*(getattr(views[-1], c.name) for c in sort.columns))
+            last = rows[page.limit - 1]
+            next_keyset = sort.keyset(*(last[c.name] for c in sort.columns))
         return Page(items=views, next_keyset=next_keyset)
 
     async def prices(

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from contexts.stock.domain.errors import SymbolTaken
 from contexts.stock.domain.price import DailyPrice
 from contexts.stock.domain.split import Split, SplitAlreadyRecorded
-from contexts.stock.domain.stock import Grade, Stock, StockDetails
+from contexts.stock.domain.stock import Grade, Stock, StockDetails, name_key
 from contexts.stock.infrastructure.close_years import lock_stock_prices, repack_years
 from contexts.stock.infrastructure.tables import prices, splits, stocks
 from shared_kernel.infrastructure.database import conflict_insert
@@ -45,6 +45,7 @@ def _stock_values(stock: Stock) -> dict[str, Any]:
     details = stock.details
     return {
         "name": details.name,
+        "name_key": name_key(details.name),
         "sector": details.sector,
         "industry_group": details.industry_group,
         "exchange": details.exchange,

@@ -33,6 +33,9 @@ stocks = Table(
     Column("id", Uuid, primary_key=True),
     Column("symbol", String(12), nullable=False),
     Column("name", String(200), nullable=False),
+    # what sorting and searching by name read (domain.stock.name_key); case folding
+    # can make a name up to three times as long
+    Column("name_key", String(600), nullable=False),
     Column("currency", String(3), nullable=False),
     Column("sector", String(60), nullable=True),
     Column("industry_group", String(80), nullable=True),
@@ -45,7 +48,7 @@ stocks = Table(
     Column("version", Integer, nullable=False),
     UniqueConstraint("symbol"),
 )
-Index("ix_stock_stocks_name_id", stocks.c.name, stocks.c.id)
+Index("ix_stock_stocks_name_key_id", stocks.c.name_key, stocks.c.id)
 Index("ix_stock_stocks_created_at_id", stocks.c.created_at, stocks.c.id)
 
 prices = Table(

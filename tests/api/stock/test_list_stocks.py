@@ -57,6 +57,24 @@ async def test_search_ignores_case_in_every_script(
     assert await symbols(client, q="É") == ["EDF", "NESN"]
 
 
+async def test_names_sort_and_match_whatever_their_case(
+    client: httpx.AsyncClient, create_stock: CreateStock
+) -> None:
+    for symbol, name in [
+        ("ZM", "Zoom"),
+        ("EBAY", "eBay"),
+        ("DELL", "Dell"),
+        ("IRBT", "iRobot"),
+        ("SIE", "Straße AG"),
+        ("AAPL", "apple"),
+    ]:
+        await create_stock(symbol, name)
+    assert await symbols(client, sort="name") == ["AAPL", "DELL", "EBAY", "IRBT", "SIE", "ZM"]
+    assert await symbols(client, sort="-name") == ["ZM", "SIE", "IRBT", "EBAY", "DELL", "AAPL"]
+    assert await symbols(client, q="STRASSE") == ["SIE"]  # ß folds to ss
+    assert await symbols(client, q="straße") == ["SIE"]
+
+
 async def test_search_and_filters(client: httpx.AsyncClient, create_stock: CreateStock) -> None:
     await create_stock("AAPL", "Apple Inc.", sector="Information Technology")
     await create_stock("MSFT", "Microsoft", sector="Information Technology")
