@@ -29,6 +29,7 @@ async def test_an_unexpected_error_is_a_problem_traced_by_its_request_id(
     assert "secret" not in response.text
     (logged,) = [record for record in caplog.records if record.exc_info]
     assert "trace-1" in logged.getMessage()
+    assert logged.exc_info is not None
     assert isinstance(logged.exc_info[1], RuntimeError)
     # the app answered: nothing goes on to the server, which would close the connection
     raising = httpx.ASGITransport(app=app, raise_app_exceptions=True)

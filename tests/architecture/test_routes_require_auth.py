@@ -13,7 +13,7 @@ import httpx
 import pytest
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from tests.conftest import http_client
 
@@ -41,6 +41,8 @@ def api_operations(app: FastAPI) -> Iterator[tuple[str, str]]:
         assert isinstance(route, APIRoute | Route), (
             f"{path} is a {type(route).__name__}: this test cannot see what it serves"
         )
+        # `entry` is a route context or, on a FastAPI without them, the route checked above.
+        assert not isinstance(entry, BaseRoute) or isinstance(entry, APIRoute | Route)
         for method in sorted(entry.methods or ()):
             yield method, path
 

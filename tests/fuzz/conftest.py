@@ -116,7 +116,8 @@ def seeded(
     container = RootContainer(settings=settings)
     container.identity.password_hasher.override(providers.Object(FAST_PASSWORD_HASHER))
     app = create_app(settings, container)
-    with asgi.get_client(app) as client:
+    # schemathesis types ASGI messages as dict, Starlette (rightly) as MutableMapping.
+    with asgi.get_client(app) as client:  # type: ignore[arg-type]
         owner = _log_in(client, "owner@example.com")
         other = _log_in(client, "intruder@example.com")
         ids = _seed(client, owner)
@@ -171,7 +172,8 @@ def load_schema(app: FastAPI, tokens: dict[str, str], directory: Path) -> schema
             }
         }
     )
-    with asgi.get_client(app) as client:
+    # schemathesis types ASGI messages as dict, Starlette (rightly) as MutableMapping.
+    with asgi.get_client(app) as client:  # type: ignore[arg-type]
         raw = client.get("http://testserver/openapi.json").json()
     schema = schemathesis.openapi.from_dict(_as_bearer(raw), config=config)
     # What `schemathesis.openapi.from_asgi` does: requests go to the app in process.

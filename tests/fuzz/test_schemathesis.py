@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeAlias
 
 import schemathesis
 from fastapi import Depends, FastAPI, HTTPException, Response
@@ -26,6 +26,7 @@ from fastapi.security import OAuth2PasswordBearer
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Flaky, Unsatisfiable
 from pydantic import BaseModel
+from schemathesis.core.result import Ok
 from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import (
     ignored_auth,
@@ -35,6 +36,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.fuzz.conftest import Seeded, load_schema
+
+# A case of one of the schema's operations, which schemathesis yields without their
+# type parameters.
+OperationCase: TypeAlias = schemathesis.Case[schemathesis.APIOperation[Any, Any, Any, Any]]
 
 _CURSOR = "opaque cursors: a schema-valid string is not a cursor this API issued"
 _IF_MATCH = "If-Match is a string in the schema; a stale version is 412, by contract"
@@ -110,7 +115,7 @@ def _unchecked(label: str, enforced: set[str]) -> list[Any]:
     return [*rules, ignored_auth] if label in enforced else rules
 
 
-def _passed(case: schemathesis.Case, status_code: int, enforced: set[str]) -> None:
+def _passed(case: OperationCase, status_code: int, enforced: set[str]) -> None:
     """Note that ``case`` passed every check: if it succeeded, ``ignored_auth`` sent it
     again without credentials and with forged ones, and both were refused."""
     if 200 <= status_code < 300:
@@ -146,9 +151,11 @@ def _variants(path: str, ids: dict[str, str]) -> dict[str, dict[str, Any]]:
 
 
 def _runner(operation: Any, options: dict[str, Any], enforced: set[str]) -> Callable[[], None]:
+    # Derandomized, Hypothesis seeds the run from this function's source and signature
+    # (comments aside): annotated as `OperationCase`, it would draw other cases.
     @BOUNDED
     @given(case=operation.as_strategy(**options))
-    def run(case: schemathesis.Case) -> None:
+    def run(case: schemathesis.Case) -> None:  # type: ignore[type-arg]
         excluded = _unchecked(operation.label, enforced)
         _passed(case, case.call_and_validate(excluded_checks=excluded).status_code, enforced)
 
@@ -163,11 +170,13 @@ def _scenarios(
     failures: dict[str, str] = {}
     sent_as: set[tuple[str, str]] = set()
 
+    # Hypothesis seeds the scenarios from this class's source (comments aside): annotated
+    # as `OperationCase`, `case` would make them draw other steps.
     class Scenarios(schema.as_state_machine()):  # type: ignore[misc]
         def validate_response(
             self,
             response: schemathesis.Response,
-            case: schemathesis.Case,
+            case: schemathesis.Case,  # type: ignore[type-arg]
             additional_checks: list[Any] | None = None,
             **kwargs: Any,
         ) -> None:
@@ -200,6 +209,17 @@ def _scenarios(
     return failures, sent_as
 
 
+def operations(
+    schema: schemathesis.BaseSchema,
+) -> list[schemathesis.APIOperation[Any, Any, Any, Any]]:
+    """The schema's operations, each of which it must have read without error."""
+    found = []
+    for result in schema.get_all_operations():
+        assert isinstance(result, Ok), f"an operation of the schema is invalid: {result.err()}"
+        found.append(result.ok())
+    return found
+
+
 def fuzz(
     schema: schemathesis.BaseSchema, ids: dict[str, str]
 ) -> tuple[dict[str, str], set[tuple[str, str]]]:
@@ -207,7 +227,7 @@ def fuzz(
     the scenarios sent as which user."""
     failures: dict[str, str] = {}
     enforced: set[str] = set()
-    for operation in [result.ok() for result in schema.get_all_operations()]:
+    for operation in operations(schema):
         for variant, options in _variants(operation.path, ids).items():
             try:
                 _runner(operation, options, enforced)()
@@ -321,6 +341,6 @@ def test_the_fuzzing_catches_what_it_must(tmp_path: Path) -> None:
 
 
 def test_every_listed_exception_is_a_real_operation(api_schema: schemathesis.BaseSchema) -> None:
-    labels = {result.ok().label for result in api_schema.get_all_operations()}
+    labels = {operation.label for operation in operations(api_schema)}
     assert set(POSITIVE_DATA_RULES) <= labels, "stale entries in POSITIVE_DATA_RULES"
     assert set(KEPT_AFTER_DELETE) <= labels, "stale entries in KEPT_AFTER_DELETE"

@@ -136,7 +136,7 @@ def check_sell_race(race: SellRace) -> None:
             problems.append(f"{method}: the projection holds {line['quantity']} shares")
         if Decimal(line["quantity"]) != running:
             problems.append(f"{method}: projection {line['quantity']} ≠ ledger {running}")
-        if (Decimal(line["realized_gain"]), Decimal(line["cost_basis"])) != (realized, 0):
+        if (Decimal(line["realized_gain"]), Decimal(line["cost_basis"])) != (realized, Decimal(0)):
             problems.append(
                 f"{method}: realized {line['realized_gain']} and cost basis "
                 f"{line['cost_basis']}, expected {realized} and 0"

@@ -7,12 +7,12 @@ import logging
 import os
 import signal
 from collections.abc import Iterator
+from typing import TypedDict
 from uuid import uuid4
 
 import pytest
 from sqlalchemy import func, select
 
-from bootstrap import app as app_module
 from bootstrap.app import create_app
 from bootstrap.container import RootContainer
 from bootstrap.settings import ConfigurationError, Settings, load_settings
@@ -21,6 +21,14 @@ from contexts.transaction.infrastructure.tables import positions
 from shared_kernel.infrastructure import failpoints
 
 KEY = "k" * 40
+
+
+class Switches(TypedDict, total=False):
+    """The settings a test turns on (validated by ``Settings``)."""
+
+    test_unsafe_ledger: bool
+    env: str
+    secret_key: str
 
 
 @pytest.fixture(autouse=True)
@@ -88,7 +96,7 @@ def test_the_app_arms_what_the_settings_allow(
     env: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     armed: list[frozenset[str]] = []
-    monkeypatch.setattr(app_module.failpoints, "arm", armed.append)  # never really armed
+    monkeypatch.setattr(failpoints, "arm", armed.append)  # never really armed
     settings = Settings(env=env, failpoint="after-commit", test_unsafe_ledger=True, secret_key=KEY)
     with caplog.at_level(logging.WARNING, logger="bootstrap.app"):
         create_app(settings, RootContainer(settings=settings))
@@ -110,7 +118,7 @@ def test_the_app_arms_what_the_settings_allow(
     ],
 )
 async def test_only_the_unsafe_switch_takes_the_position_locks_away(
-    database_url: str, switches: dict[str, object], locks: type[SqlBookLocks]
+    database_url: str, switches: Switches, locks: type[SqlBookLocks]
 ) -> None:
     container = RootContainer(settings=Settings(database_url=database_url, **switches))
     try:

@@ -353,11 +353,11 @@ def cases() -> Iterator[Case]:
     ]
     for (path, body), name in whole_number_targets:
         for number in NUMBERS_NOT_IN_PLAIN_DIGITS:
-            value = {name: number}
+            override = {name: number}
             sent = (
-                {**body, **value}
+                {**body, **override}
                 if name != "volume"
-                else {"prices": [{**body["prices"][0], **value}]}
+                else {"prices": [{**body["prices"][0], **override}]}
             )
             yield Case(
                 f"whole-number-{number.encode('unicode_escape').decode()}-{name}",
@@ -459,9 +459,9 @@ def cases() -> Iterator[Case]:
             )
     # Cursors made by hand: well-formed, but holding what no list hands out.
     row_id = "12345678-1234-5678-1234-567812345678"
-    by_time = [(path, {}) for path in LIST_PATHS if path != "/api/v1/stocks"] + [
-        ("/api/v1/stocks", {"sort": key}) for key in ("created_at", "-created_at")
-    ]
+    by_time: list[tuple[str, dict[str, str]]] = [
+        (path, {}) for path in LIST_PATHS if path != "/api/v1/stocks"
+    ] + [("/api/v1/stocks", {"sort": key}) for key in ("created_at", "-created_at")]
     by_text = [("/api/v1/stocks", {}), ("/api/v1/stocks", {"sort": "name"}), *by_time]
     forged = [
         # in UTC, before the calendar's first day and after its last

@@ -36,6 +36,7 @@ async def test_problem_details_have_exactly_the_documented_shape(
 async def test_request_ids_are_echoed_when_valid_and_generated_otherwise(
     client: httpx.AsyncClient,
 ) -> None:
+    request_id: str | None  # a header value, or no header at all
     for request_id in ("abc", "3f0c-42.x:y_z", "A" * 128):
         response = await client.get(STOCKS, headers={"X-Request-ID": request_id})
         assert response.status_code == 200

@@ -118,7 +118,7 @@ async def test_every_route_needs_credentials_and_writes_need_write_scope(
         ("POST", import_url(pid)),
         ("GET", export_url(pid)),
     ):
-        body = {} if method in ("POST", "PATCH") else None
+        body: dict[str, object] | None = {} if method in ("POST", "PATCH") else None
         response = await anonymous_client.request(method, url, json=body)
         assert_problem(response, 401, "UNAUTHENTICATED")
         assert response.headers["www-authenticate"] == "Bearer"

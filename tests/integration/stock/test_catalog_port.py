@@ -121,14 +121,16 @@ async def test_get_quotes_gives_each_known_stock_with_its_latest_close(
     ids = [catalog["AAPL"], catalog["MSFT"], catalog["XOM"], uuid4(), catalog["AAPL"]]
     infos = {stock_id: await port.get_stock(stock_id) for stock_id in set(ids)}
     found = await port.get_quotes(ids)
+    apple, microsoft, exxon = (infos[catalog[symbol]] for symbol in ("AAPL", "MSFT", "XOM"))
+    assert apple is not None
+    assert microsoft is not None
+    assert exxon is not None
     assert found == {
         catalog["AAPL"]: StockQuote(
-            infos[catalog["AAPL"]], ClosingPrice(date(2025, 1, 6), Decimal("0.000000000001"))
+            apple, ClosingPrice(date(2025, 1, 6), Decimal("0.000000000001"))
         ),
-        catalog["MSFT"]: StockQuote(
-            infos[catalog["MSFT"]], ClosingPrice(date(2024, 12, 31), Decimal("400"))
-        ),
-        catalog["XOM"]: StockQuote(infos[catalog["XOM"]], None),
+        catalog["MSFT"]: StockQuote(microsoft, ClosingPrice(date(2024, 12, 31), Decimal("400"))),
+        catalog["XOM"]: StockQuote(exxon, None),
     }
     apple_close = found[catalog["AAPL"]].latest
     assert apple_close is not None

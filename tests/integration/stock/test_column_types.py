@@ -138,7 +138,8 @@ async def test_timestamps_compare_in_utc(engine: AsyncEngine, sample_table: Tabl
 def test_sqlite_stores_the_text_sqlalchemys_datetime_stores(moment: datetime) -> None:
     dialect = sqlite_dialect()
     ours = UtcDateTime().dialect_impl(dialect).bind_processor(dialect)
-    sqlalchemys = DATETIME().bind_processor(dialect)
+    # SQLAlchemy leaves the SQLite DATETIME's __init__ unannotated.
+    sqlalchemys = DATETIME().bind_processor(dialect)  # type: ignore[no-untyped-call]
     assert ours is not None
     assert sqlalchemys is not None
     assert ours(moment) == sqlalchemys(moment.astimezone(UTC).replace(tzinfo=None))

@@ -16,6 +16,11 @@ from uuid import UUID
 
 from contexts.identity.domain.api_key import ApiKey
 from contexts.identity.domain.errors import EmailTaken
+from contexts.identity.domain.repositories import (
+    ApiKeyRepository,
+    LoginFailureLog,
+    UserRepository,
+)
 from contexts.identity.domain.user import User
 from shared_kernel.application.pagination import Page, PageRequest
 from shared_kernel.domain.aggregate import AggregateRoot
@@ -106,6 +111,12 @@ class _LoginFailures:
 
 class FakeIdentityUnitOfWork:
     """Works on a copy of the store; ``commit`` makes the copy the store."""
+
+    # Set on entering. Typed as the port types them: a protocol's attributes are
+    # settable, so an implementation's must have exactly their types.
+    users: UserRepository
+    api_keys: ApiKeyRepository
+    login_failures: LoginFailureLog
 
     def __init__(self, store: IdentityStore) -> None:
         self._store = store

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 import pytest
 
@@ -15,7 +16,14 @@ from bootstrap.settings import ConfigurationError, Settings, load_settings
 GOOD_KEY = "k" * 32
 
 
-def sqlite_settings(tmp_path: Path, **values: object) -> Settings:
+class SettingsValues(TypedDict, total=False):
+    """The settings these tests vary (validated by ``Settings``)."""
+
+    env: str
+    secret_key: str
+
+
+def sqlite_settings(tmp_path: Path, **values: Unpack[SettingsValues]) -> Settings:
     return Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'book.db'}", **values)
 
 

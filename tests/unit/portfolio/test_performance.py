@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal, localcontext
@@ -13,6 +14,7 @@ import pytest
 import pyxirr
 
 from contexts.portfolio.application.performance import (
+    DailyClose,
     PerformanceReport,
     StockHistory,
     measure_performance,
@@ -24,7 +26,7 @@ from contexts.portfolio.domain.position import (
     fraction_to_decimal,
     replay_order,
 )
-from contexts.stock.contracts import ClosingPrice
+from contexts.stock.contracts import CloseSeries, ClosingPrice
 from tests.unit.portfolio.position_entries import at, buy, dividend, sell, stock_fee
 
 D = Decimal
@@ -107,6 +109,12 @@ def test_hand_checked_five_days() -> None:
 # --- an independent implementation: plain loops over days, exact fractions ----------------
 
 
+def close_objects(history: StockHistory) -> Sequence[DailyClose]:
+    """The history's closes, which the reference is only ever given as objects."""
+    assert not isinstance(history.closes, CloseSeries)
+    return history.closes
+
+
 def reference_performance(
     histories: list[StockHistory], start: date, end: date
 ) -> tuple[list[Fraction], list[Fraction], list[Fraction]]:
@@ -121,8 +129,8 @@ def reference_performance(
         (
             sorted(history.entries, key=replay_order),
             sorted(history.splits, key=lambda split: split.effective_date),
-            [close.close for close in history.closes],
-            [close.date for close in history.closes],
+            [close.close for close in close_objects(history)],
+            [close.date for close in close_objects(history)],
         )
         for history in histories
     ]
@@ -187,7 +195,9 @@ def reference_xirr(flows: list[tuple[int, float]]) -> float:
     """Bisection on the present value (actual/365); the flows here have one root."""
 
     def present_value(rate: float) -> float:
-        return sum(amount / (1 + rate) ** (offset / 365) for offset, amount in flows)
+        # typeshed's float ** float is Any (it may be complex); here 1 + rate > 0
+        value: float = sum(amount / (1 + rate) ** (offset / 365) for offset, amount in flows)
+        return value
 
     low, high = -0.99, 10.0
     assert present_value(low) * present_value(high) < 0

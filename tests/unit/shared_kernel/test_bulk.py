@@ -8,7 +8,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from shared_kernel.application import bulk
 from shared_kernel.application.bulk import collector_paused, with_collector_paused
 
 
@@ -81,7 +80,7 @@ async def test_the_pause_ends_after_what_the_work_held_is_gone(
         alive_when_resumed.append(held[0]() is not None)
         resume()
 
-    monkeypatch.setattr(bulk.gc, "enable", recording_enable)
+    monkeypatch.setattr(gc, "enable", recording_enable)  # bulk.gc is this same module
 
     @with_collector_paused
     async def work() -> None:

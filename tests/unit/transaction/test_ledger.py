@@ -46,7 +46,11 @@ def test_running_balances_follow_executed_at_not_insertion_order() -> None:
     first = entry(1, 10)
     second = entry(3, 2)
     balances = running_balances([sale, first, second], [])
-    assert [(e, b) for e, b in balances] == [(first, 10), (second, 12), (sale, 8)]
+    assert [(e, b) for e, b in balances] == [
+        (first, Fraction(10)),
+        (second, Fraction(12)),
+        (sale, Fraction(8)),
+    ]
 
 
 def test_the_same_instant_is_ordered_by_recorded_at_then_id() -> None:

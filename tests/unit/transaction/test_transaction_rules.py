@@ -200,8 +200,18 @@ def test_the_transaction_data_carries_every_field() -> None:
     made = make(trade(fee=Decimal(1), tax=Decimal(2), external_id="e"))
     data = made.data()
     assert data.transaction_id == made.id
-    assert (data.type, data.quantity, data.price, data.amount) == ("BUY", 10, Decimal("1.5"), 15)
-    assert (data.fee, data.tax, data.currency, data.external_id) == (1, 2, "USD", "e")
+    assert (data.type, data.quantity, data.price, data.amount) == (
+        "BUY",
+        Decimal(10),
+        Decimal("1.5"),
+        Decimal(15),
+    )
+    assert (data.fee, data.tax, data.currency, data.external_id) == (
+        Decimal(1),
+        Decimal(2),
+        "USD",
+        "e",
+    )
     voided = made.voided(NOW)
     assert voided.data().voided_at == NOW
     assert made.voided_at is None
