@@ -69,6 +69,7 @@ def parse_database_url(raw: str) -> URL:
     ``postgresql://`` becomes ``postgresql+asyncpg://`` and ``sqlite:///``
     becomes ``sqlite+aiosqlite:///``; any other scheme is refused, and so is
     SQLite without a file (each pooled connection would see its own database).
+    PostgreSQL's ``sslmode`` is passed on as asyncpg's ``ssl``.
     """
     try:
         url = make_url(raw)
@@ -83,6 +84,14 @@ def parse_database_url(raw: str) -> URL:
     url = url.set(drivername=driver)
     if is_sqlite(url):
         sqlite_file(url)
+    elif "sslmode" in url.query:
+        # libpq's name, which URLs of managed PostgreSQL carry; asyncpg calls it ssl
+        # and takes the same values (disable, allow, prefer, require, verify-ca, verify-full)
+        if "ssl" in url.query:
+            raise DatabaseUrlError("a database URL may give ssl or sslmode, not both")
+        url = url.difference_update_query(["sslmode"]).update_query_dict(
+            {"ssl": url.query["sslmode"]}
+        )
     return url
 
 
