@@ -234,7 +234,7 @@ def rebuild_projections(settings: Settings, portfolio_id: UUID | None, check: bo
         directory: PortfolioDirectory = container.portfolio.directory()
         if portfolio_id is not None and await directory.get_portfolio(portfolio_id) is None:
             raise CommandError(f"no portfolio {portfolio_id}")
-        portfolio_ids = [portfolio_id] if portfolio_id else await history.portfolio_ids()
+        portfolio_ids = [portfolio_id] if portfolio_id else await projector.portfolio_ids(history)
         problems: list[str] = []
         with Progress(
             TextColumn("{task.description}"),

@@ -181,3 +181,43 @@ def test_bad_arguments_and_an_unknown_portfolio(run: Run, migrated: Path) -> Non
     assert "Traceback" not in outcome.stderr + outcome.stdout
     assert outcome.stdout == ""
     assert outcome.stderr.strip().splitlines() == [f"stockbook: no portfolio {unknown}"]
+
+
+async def test_figures_of_a_portfolio_without_transactions_are_found_and_cleared(
+    run: Run, migrated: Path
+) -> None:
+    """The projection may hold figures of a portfolio the book has no transactions of:
+    a full check and rebuild must look at it too, not only at portfolios with some."""
+    book = await _fill(migrated)
+    app = _app(migrated)
+    async with app.router.lifespan_context(app):
+        async with http_client(app) as anonymous:
+            issued = await anonymous.post(
+                "/api/v1/auth/token",
+                data={"username": "operator@example.com", "password": PASSWORD},
+            )
+        async with http_client(app, issued.json()["access_token"]) as client:
+            empty = await create_portfolio(client, "empty")
+    _sql(
+        migrated,
+        "INSERT INTO portfolio_cash_balances (portfolio_id, balance) VALUES (?, '77')",
+        _stored_id(empty),
+    )
+    check = run("rebuild-projections", "--check")
+    assert check.returncode == 2, check
+    assert check.stdout.strip().splitlines() == [
+        f"portfolio {empty}: cash: stored 77, replay gives 0"
+    ]
+    _assert_clean(run("rebuild-projections"))
+    assert run("rebuild-projections", "--check").stdout.strip() == AGREES
+    assert await _holdings_now(book) == book.holdings
+
+
+def test_on_an_unmigrated_database_it_says_so_in_one_line(run: Run, database_path: Path) -> None:
+    database_path.parent.mkdir()
+    outcome = run("rebuild-projections", "--portfolio", str(uuid4()))
+    assert outcome.returncode == 2, outcome
+    assert "Traceback" not in outcome.stderr + outcome.stdout
+    (line,) = outcome.stderr.strip().splitlines()
+    assert "not migrated" in line
+    assert "stockbook migrate" in line

@@ -179,6 +179,10 @@ class ProjectionReader(Protocol):
 
     async def cash_balance(self, portfolio_id: UUID) -> Decimal: ...
 
+    async def projected_portfolio_ids(self) -> set[UUID]:
+        """Every portfolio the projection holds a holding or a cash balance of."""
+        ...
+
     async def first_executed_at(self, portfolio_id: UUID) -> datetime | None:
         """When the portfolio's first live transaction, of any type, was executed."""
         ...

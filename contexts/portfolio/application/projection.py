@@ -156,6 +156,12 @@ class HoldingsProjector:
             await store.add_cash(portfolio_id, copies.cash.get(portfolio_id, Decimal(0)))
             await uow.commit()
 
+    async def portfolio_ids(self, history: TransactionHistory) -> list[UUID]:
+        """Every portfolio to rebuild or check: those with transactions, and those the
+        projection holds figures of (which, without transactions, must hold none)."""
+        with_figures = await self._reader.projected_portfolio_ids()
+        return sorted(with_figures.union(await history.portfolio_ids()))
+
     async def differences(self, portfolio_id: UUID, history: TransactionHistory) -> list[str]:
         """Where the stored projection differs from a replay of the book (empty: it agrees)."""
         transactions = await history.portfolio_transactions(portfolio_id)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import String, bindparam, cast, delete, func, select, update
+from sqlalchemy import String, bindparam, cast, delete, func, select, union, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -439,6 +439,11 @@ class SqlProjectionReader:
                 select(cash_balances.c.balance).where(cash_balances.c.portfolio_id == portfolio_id)
             )
         return balance if balance is not None else _ZERO
+
+    async def projected_portfolio_ids(self) -> set[UUID]:
+        query = union(select(holdings.c.portfolio_id), select(cash_balances.c.portfolio_id))
+        async with self._engine.connect() as connection:
+            return set((await connection.execute(query)).scalars())
 
     async def first_executed_at(self, portfolio_id: UUID) -> datetime | None:
         t = source_transactions
