@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from uuid import UUID
 
@@ -22,13 +22,28 @@ from bootstrap.seed_demo import demo_years, seed_demo
 from bootstrap.settings import ConfigurationError, load_settings
 
 
+def _whole_number(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``, else one line saying so."""
+
+    def parse(text: str) -> int:
+        if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
+            raise argparse.ArgumentTypeError(f"must be a whole number from {low} to {high}")
+        return int(text)
+
+    return parse
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stockbook", description="StockBook portfolio API.")
     commands = parser.add_subparsers(dest="command", required=True)
     serve_parser = commands.add_parser("serve", help="serve the HTTP API")
     serve_parser.add_argument("--host", help="address to listen on (STOCKBOOK_HOST)")
-    serve_parser.add_argument("--port", type=int, help="port to listen on (STOCKBOOK_PORT)")
-    serve_parser.add_argument("--workers", type=int, default=1, help="worker processes")
+    serve_parser.add_argument(
+        "--port", type=_whole_number(1, 65535), help="port to listen on (STOCKBOOK_PORT)"
+    )
+    serve_parser.add_argument(
+        "--workers", type=_whole_number(1, 64), default=1, help="worker processes (1-64)"
+    )
     serve_parser.add_argument("--reload", action="store_true", help="reload on code changes")
     serve_parser.add_argument("--access-log", action="store_true", help="log every request")
     commands.add_parser("migrate", help="apply all migrations (alembic upgrade heads)")
@@ -96,6 +111,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigurationError, CommandError) as error:
         print(f"stockbook: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        # What a command writes is one transaction: stopped, it wrote nothing.
+        print("stockbook: interrupted", file=sys.stderr)
+        return 130
     return 0
 
 

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import errno
 import getpass
 import json
+import logging
 import socket
+import sqlite3
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import TypeVar
 from uuid import UUID
 
+import asyncpg
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -29,7 +33,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bootstrap.container import RootContainer
-from bootstrap.migrations import upgrade_to_heads
+from bootstrap.migrations import current_revisions, head_revisions, upgrade_to_heads
 from bootstrap.secret_key import resolve_secret_key
 from bootstrap.settings import Settings
 from contexts.identity.application.accounts import AccountService
@@ -41,6 +45,7 @@ from contexts.transaction.application.book import BookService
 from contexts.transaction.application.ports import StoredResponse
 from contexts.transaction.contracts import TransactionHistory
 from shared_kernel.domain.errors import DomainError
+from shared_kernel.domain.text import is_encodable
 from shared_kernel.infrastructure.database import create_engine, parse_database_url
 
 T = TypeVar("T")
@@ -82,24 +87,66 @@ def _check_port_free(host: str, port: int) -> None:
 
 def migrate(settings: Settings) -> None:
     check_database(settings)
+    migrate_quietly(settings)
+    print("database is at the latest migration")
+
+
+@contextlib.contextmanager
+def _without_alembic_progress() -> Iterator[None]:
+    """Alembic's INFO lines left out: a failure is one line, and ``serve`` starts
+    with the server's own lines only."""
+    alembic_log = logging.getLogger("alembic")
+    level = alembic_log.level
+    alembic_log.setLevel(logging.WARNING)
     try:
-        upgrade_to_heads(settings.database_url)
+        yield
+    finally:
+        alembic_log.setLevel(level)
+
+
+def migrate_quietly(settings: Settings) -> None:
+    try:
+        with _without_alembic_progress():
+            upgrade_to_heads(settings.database_url)
     except Exception as error:
         raise CommandError(f"migration failed: {error}") from None
-    print("database is at the latest migration")
+
+
+def _check_migrated(settings: Settings) -> None:
+    """Production never migrates on start (run `stockbook migrate` as a deployment
+    step): a schema behind the code would answer every request with a 500."""
+
+    async def revisions() -> set[str]:
+        engine = create_engine(parse_database_url(settings.database_url))
+        try:
+            async with engine.connect() as connection:
+                return await connection.run_sync(current_revisions)
+        finally:
+            await engine.dispose()
+
+    with _without_alembic_progress():
+        current = asyncio.run(revisions())
+    if current != head_revisions():
+        raise CommandError(
+            "the database is not at the latest migration; run `stockbook migrate` first"
+        )
 
 
 def serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
     host = args.host or settings.host
-    port = args.port or settings.port
+    port = args.port if args.port is not None else settings.port
     # Checked here, once, not only in each worker's create_app(): with several
     # workers (or --reload) a bad key would otherwise end in tracebacks and
     # endless worker restarts, and in development every worker reads one file.
     resolve_secret_key(settings)
     check_database(settings)
     _check_port_free(host, port)
+    if settings.env == "production":
+        _check_migrated(settings)
+    else:
+        migrate_quietly(settings)  # once, before workers that would race to do it
     uvicorn.run(
         "bootstrap.app:create_served_app",
         factory=True,
@@ -114,29 +161,39 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def _read_password(email: str) -> str:
-    if sys.stdin.isatty():
-        password = getpass.getpass(f"Password for {email}: ")
-        if getpass.getpass("Again: ") != password:
-            raise CommandError("the passwords differ")
-        return password
-    return sys.stdin.readline().rstrip("\r\n")
+    if sys.stdin is None:
+        raise CommandError("no password: standard input is closed")
+    try:
+        if sys.stdin.isatty():
+            password = getpass.getpass(f"Password for {email}: ")
+            if getpass.getpass("Again: ") != password:
+                raise CommandError("the passwords differ")
+        else:
+            password = sys.stdin.readline().rstrip("\r\n")
+    except EOFError:
+        raise CommandError("no password given") from None
+    if not is_encodable(password):  # bytes that are not UTF-8, read as lone surrogates
+        raise CommandError("the password is not valid UTF-8")
+    return password
 
 
 async def with_container(settings: Settings, work: Callable[[RootContainer], Awaitable[T]]) -> T:
     container = RootContainer(settings=settings)
     try:
         return await work(container)
-    except SQLAlchemyError as error:
+    except (SQLAlchemyError, sqlite3.Error, asyncpg.PostgresError) as error:
         # One line, never the statement and its parameters (a password hash, say).
+        # Statements compiled once run on the driver's connection: its own errors.
         raise CommandError(database_failure(error)) from None
     finally:
         await container.engine().dispose()
 
 
-def database_failure(error: SQLAlchemyError) -> str:
+def database_failure(error: Exception) -> str:
     original = getattr(error, "orig", None) or error
     reason = (str(original).splitlines() or [type(original).__name__])[0]
     if "no such table" in reason or "does not exist" in reason:
+        # an SQLite table, or a PostgreSQL relation
         return f"the database is not migrated ({reason}); run `stockbook migrate` first"
     return f"the database refused the operation ({reason})"
 
@@ -188,10 +245,14 @@ def import_transactions(settings: Settings, path: Path, portfolio_id: UUID, emai
     ) as progress:
         reading = progress.add_task("reading", total=size)
         chunks: list[bytes] = []
-        with path.open("rb") as file:
-            while chunk := file.read(1 << 20):
-                chunks.append(chunk)
-                progress.advance(reading, len(chunk))
+        try:
+            with path.open("rb") as file:
+                while chunk := file.read(1 << 20):
+                    chunks.append(chunk)
+                    progress.advance(reading, len(chunk))
+        except OSError as error:
+            progress.stop()
+            raise CommandError(f"cannot read {path} ({error.strerror})") from None
         content = b"".join(chunks)
         progress.add_task("validating and recording", total=None)
 

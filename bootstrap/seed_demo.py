@@ -239,8 +239,9 @@ def _print_demo(settings: Settings, seeded: DemoSeeded) -> None:
     print()
     print("Serve the API (stockbook serve), then log in for an access token:")
     print(
-        f"  curl -s -X POST {api}/auth/token -d username={shlex.quote(seeded.email)} "
-        f"-d password={shlex.quote(password)}"
+        f"  curl -s -X POST {api}/auth/token"
+        f" --data-urlencode {shlex.quote('username=' + seeded.email)}"
+        f" --data-urlencode {shlex.quote('password=' + password)}"
     )
     print('and try these with -H "Authorization: Bearer <access_token>":')
     print(f"  {portfolio}/holdings")

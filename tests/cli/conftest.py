@@ -46,11 +46,17 @@ def workdir(tmp_path: Path) -> Path:
     return path
 
 
+def run_environment(database_path: Path) -> dict[str, str]:
+    """This process's environment without its STOCKBOOK_ variables, on ``database_path``."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("STOCKBOOK_")}
+    environment["STOCKBOOK_DATABASE_URL"] = f"sqlite+aiosqlite:///{database_path}"
+    return environment
+
+
 @pytest.fixture
 def run(database_path: Path, workdir: Path) -> Run:
     """Run ``stockbook`` with a temporary SQLite database and working directory."""
-    base_env = {k: v for k, v in os.environ.items() if not k.startswith("STOCKBOOK_")}
-    base_env["STOCKBOOK_DATABASE_URL"] = f"sqlite+aiosqlite:///{database_path}"
+    base_env = run_environment(database_path)
 
     def run(*args: str, stdin: str = "", timeout: float = TIMEOUT_SECONDS, **env: str) -> Outcome:
         completed = subprocess.run(
@@ -75,8 +81,7 @@ typing each answer after a prompt; stdout and stderr both arrive in ``stdout``."
 
 @pytest.fixture
 def in_terminal(database_path: Path, workdir: Path) -> Terminal:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STOCKBOOK_")}
-    env["STOCKBOOK_DATABASE_URL"] = f"sqlite+aiosqlite:///{database_path}"
+    env = run_environment(database_path)
 
     def run(*args: str, answers: list[str]) -> Outcome:
         pid, terminal = pty.fork()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import socket
+import sqlite3
+import subprocess
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -14,7 +17,7 @@ from fastapi import FastAPI
 
 from bootstrap.app import create_app
 from bootstrap.settings import Settings
-from tests.cli.conftest import Outcome, Run, Terminal
+from tests.cli.conftest import STOCKBOOK, Outcome, Run, Terminal, run_environment
 from tests.conftest import http_client
 
 PASSWORD = "correct horse battery staple"
@@ -155,6 +158,34 @@ async def test_a_password_with_spaces_is_kept_whole(
         assert issued.status_code == 200, issued.text
 
 
+def test_create_user_with_a_password_that_is_not_utf8_fails_in_one_line(
+    run: Run, migrated: Path
+) -> None:
+    completed = subprocess.run(
+        [STOCKBOOK, "create-user", "ada@example.com"],
+        input=b"\xff\xfe not utf-8 at all\n",
+        capture_output=True,
+        env=run_environment(migrated),
+        check=False,
+    )
+    outcome = Outcome(completed.returncode, completed.stdout.decode(), completed.stderr.decode())
+    assert_one_clear_line(outcome, "not valid UTF-8")
+
+
+def test_create_user_with_stdin_closed_fails_in_one_line(run: Run, migrated: Path) -> None:
+    completed = subprocess.run(
+        [STOCKBOOK, "create-user", "ada@example.com"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=run_environment(migrated),
+        check=False,
+        preexec_fn=lambda: os.close(0),
+    )
+    outcome = Outcome(completed.returncode, completed.stdout, completed.stderr)
+    assert_one_clear_line(outcome, "standard input is closed")
+
+
 def test_create_user_with_a_taken_email_fails_in_one_line(run: Run, migrated: Path) -> None:
     assert _create_ada(run).returncode == 0
     line = assert_one_clear_line(_create_ada(run, "ADA@Example.COM"))
@@ -273,6 +304,63 @@ def test_serve_with_port_option_in_use_fails_in_one_line(
 @pytest.mark.parametrize("value", ["abc", "70000"])
 def test_a_bad_port_names_stockbook_port(run: Run, value: str) -> None:
     assert_one_clear_line(run("serve", STOCKBOOK_PORT=value), "STOCKBOOK_PORT")
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["--port", "70000"],
+        ["--port", "0"],
+        ["--port", "-1"],
+        ["--port", "８０"],  # full-width digits
+        ["--workers", "0"],
+        ["--workers", "-1"],
+        ["--workers", "two"],
+    ],
+)
+def test_serve_with_a_bad_port_or_worker_count_says_so_and_starts_nothing(
+    run: Run, arguments: list[str]
+) -> None:
+    outcome = run("serve", *arguments)
+    assert outcome.returncode == 2, outcome
+    assert "Traceback" not in outcome.stderr
+    assert f"argument {arguments[0]}: must be a whole number from 1 to" in outcome.stderr
+
+
+@pytest.fixture
+def free_port() -> int:
+    """A port nothing listens on (a regression that starts serving ends in the timeout)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def test_serve_in_production_on_an_unmigrated_database_refuses_to_start(
+    run: Run, database_path: Path, free_port: int
+) -> None:
+    """Production never migrates on start; behind the code, every request would fail."""
+    database_path.parent.mkdir()
+    outcome = run(
+        "serve",
+        "--port",
+        str(free_port),
+        STOCKBOOK_ENV="production",
+        STOCKBOOK_SECRET_KEY="k" * 32,
+    )
+    assert_one_clear_line(outcome, "not at the latest migration", "stockbook migrate")
+
+
+def test_serve_in_development_on_a_schema_newer_than_the_code_fails_in_one_line(
+    run: Run, migrated: Path, free_port: int
+) -> None:
+    with sqlite3.connect(migrated) as connection:
+        connection.execute(
+            "UPDATE alembic_version SET version_num = 'identity_0099'"
+            " WHERE version_num LIKE 'identity_%'"
+        )
+    outcome = run("serve", "--port", str(free_port))
+    assert_one_clear_line(outcome, "migration failed", "identity_0099")
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])

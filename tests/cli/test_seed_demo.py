@@ -4,6 +4,7 @@ history went through the book and the holdings projection."""
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -131,9 +132,22 @@ async def test_another_email_gets_its_own_user_and_portfolio_on_the_same_stocks(
     run: Run, migrated: Path
 ) -> None:
     first, _ = _seeded(run("seed-demo", "--years", "1", timeout=120))
-    other = run("seed-demo", "--years", "1", "--email", "Other@Example.com", timeout=120)
+    password = "p+ss&word=50% 'quoted' ok!"  # form syntax and shell quotes
+    other = run(
+        "seed-demo", "--years", "1", "--email", "Other+1@Example.com", "--password", password,
+        timeout=120,
+    )  # fmt: skip
     assert other.returncode == 0, other.stderr
-    assert "demo user: other@example.com, password" in other.stdout
+    assert "demo user: other+1@example.com" in other.stdout
+    # the printed login sends both as they are: curl URL-encodes each
+    (login,) = [line for line in other.stdout.splitlines() if "curl" in line]
+    arguments = shlex.split(login)
+    assert arguments[-4:] == [
+        "--data-urlencode",
+        "username=other+1@example.com",
+        "--data-urlencode",
+        f"password={password}",
+    ]
     assert "0 new" in other.stdout
     assert first not in other.stdout
 
