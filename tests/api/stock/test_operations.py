@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
+from sqlalchemy.engine import make_url
 
 from tests.api.stock.stock_api import STOCKS, CreateStock
+from tests.conftest import http_client
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 
@@ -142,3 +147,30 @@ async def test_openapi_documents_every_operation(client: httpx.AsyncClient) -> N
     schemas = schema["components"]["schemas"]
     price_out = next(schemas[name] for name in ("PriceOut", "PriceOut-Output") if name in schemas)
     assert price_out["properties"]["close"]["type"] == "string"
+
+
+async def test_ready_is_503_once_the_sqlite_file_is_removed_or_replaced(
+    app: FastAPI, database_url: str
+) -> None:
+    """A connection keeps writing into a deleted file, which is lost at the next start:
+    the app is not ready, whatever the database answers."""
+    if not database_url.startswith("sqlite"):
+        assert (await _ready(app)) == (200, "ok")  # PostgreSQL has no file to lose
+        return
+    path = make_url(database_url).database or ""
+    assert (await _ready(app)) == (200, "ok")
+    moved = f"{path}.moved"
+    os.rename(path, moved)
+    assert (await _ready(app)) == (503, "database file is gone")
+    shutil.copyfile(moved, path)  # the same content, another file
+    assert (await _ready(app)) == (503, "database file was replaced")
+    os.replace(moved, path)  # the file the app opened, back in its place
+    assert (await _ready(app)) == (200, "ok")
+
+
+async def _ready(app: FastAPI) -> tuple[int, str]:
+    async with http_client(app) as anonymous:
+        response = await anonymous.get("/health/ready")
+    body = response.json()
+    assert set(body) == {"status", "database", "outbox_backlog"}
+    return response.status_code, body["database"]
