@@ -71,14 +71,20 @@ class IdempotentRunner:
             raise IdempotencyKeyReused()
         if claim.outcome is ClaimOutcome.IN_USE:
             raise IdempotencyKeyInUse()
+        assert claim.claimed_at is not None
         try:
             async with self._uow_factory() as uow:
                 response = render(await work(uow))
-                await uow.idempotency.complete(owner_id, request.key, response)
+                if not await uow.idempotency.complete(
+                    owner_id, request.key, claim.claimed_at, response
+                ):
+                    # Slower than ABANDONED_AFTER, its claim was taken over by a retry,
+                    # which records and answers: this one must record nothing.
+                    raise IdempotencyKeyInUse()
                 await uow.commit()
         except Exception:
             async with self._uow_factory() as uow:
-                await uow.idempotency.release(owner_id, request.key)
+                await uow.idempotency.release(owner_id, request.key, claim.claimed_at)
                 await uow.commit()
             raise
         return response
@@ -94,7 +100,7 @@ class IdempotentRunner:
         if await self._new_keys.claim_new(
             owner_id, request.key, request.fingerprint, portfolio_id, now
         ):
-            return Claim(ClaimOutcome.NEW)
+            return Claim(ClaimOutcome.NEW, claimed_at=now)
         async with self._uow_factory() as uow:
             claim = await uow.idempotency.claim(
                 owner_id, request.key, request.fingerprint, portfolio_id, now

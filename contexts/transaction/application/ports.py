@@ -39,6 +39,9 @@ class ClaimOutcome(Enum):
 class Claim:
     outcome: ClaimOutcome
     response: StoredResponse | None = None
+    claimed_at: datetime | None = None
+    """For NEW, when this claim was made: what marks it as this request's (a retry may
+    take over a claim thought abandoned, with a mark of its own)."""
 
 
 class IdempotencyRecords(Protocol):
@@ -46,9 +49,16 @@ class IdempotencyRecords(Protocol):
         self, owner_id: UUID, key: str, fingerprint: str, portfolio_id: UUID, now: datetime
     ) -> Claim: ...
 
-    async def complete(self, owner_id: UUID, key: str, response: StoredResponse) -> None: ...
+    async def complete(
+        self, owner_id: UUID, key: str, claimed_at: datetime, response: StoredResponse
+    ) -> bool:
+        """Store the answer on the claim made at ``claimed_at``; False when that claim
+        is no longer there (taken over: the request must record nothing)."""
+        ...
 
-    async def release(self, owner_id: UUID, key: str) -> None: ...
+    async def release(self, owner_id: UUID, key: str, claimed_at: datetime) -> None:
+        """Free the key, if the claim made at ``claimed_at`` still holds it unanswered."""
+        ...
 
     async def delete_portfolio(self, portfolio_id: UUID) -> None: ...
 

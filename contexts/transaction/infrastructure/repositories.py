@@ -78,6 +78,8 @@ _COMPLETE_CLAIM = CompiledWrite(
     .where(
         idempotency_keys.c.owner_id == bindparam("claim_owner"),
         idempotency_keys.c.key == bindparam("claim_key"),
+        idempotency_keys.c.claimed_at == bindparam("claim_made_at"),
+        idempotency_keys.c.response_status.is_(None),
     )
     .values(
         response_status=bindparam("response_status"),
@@ -306,7 +308,7 @@ class SqlIdempotencyRecords:
         t = idempotency_keys
         claim = _new_claim(owner_id, key, fingerprint, portfolio_id, now)
         if await _CLAIM[self._connection.dialect.name].execute(self._connection, claim) == 1:
-            return Claim(ClaimOutcome.NEW)  # released since the caller found it held
+            return Claim(ClaimOutcome.NEW, claimed_at=now)  # released since found held
         where = (t.c.owner_id == owner_id, t.c.key == key)
         row = (
             (await self._connection.execute(select(t).where(*where).with_for_update()))
@@ -317,7 +319,7 @@ class SqlIdempotencyRecords:
             return Claim(ClaimOutcome.IN_USE)
         if row["expires_at"] <= now:  # a use long forgotten: the key is free again
             await self._connection.execute(update(t).where(*where).values(**claim))
-            return Claim(ClaimOutcome.NEW)
+            return Claim(ClaimOutcome.NEW, claimed_at=now)
         if row["fingerprint"] != fingerprint:
             return Claim(ClaimOutcome.REUSED)
         if row["response_status"] is not None:
@@ -330,26 +332,37 @@ class SqlIdempotencyRecords:
                 ),
             )
         if row["claimed_at"] <= now - ABANDONED_AFTER:
+            # Thought abandoned; if its request was only slow, it finds its claim gone
+            # when it completes, and records nothing.
             await self._connection.execute(update(t).where(*where).values(claimed_at=now))
-            return Claim(ClaimOutcome.NEW)
+            return Claim(ClaimOutcome.NEW, claimed_at=now)
         return Claim(ClaimOutcome.IN_USE)
 
-    async def complete(self, owner_id: UUID, key: str, response: StoredResponse) -> None:
-        await _COMPLETE_CLAIM.execute(
+    async def complete(
+        self, owner_id: UUID, key: str, claimed_at: datetime, response: StoredResponse
+    ) -> bool:
+        completed = await _COMPLETE_CLAIM.execute(
             self._connection,
             {
                 "claim_owner": owner_id,
                 "claim_key": key,
+                "claim_made_at": claimed_at,
                 "response_status": response.status,
                 "response_body": response.body,
                 "response_location": response.location,
             },
         )
+        return completed == 1
 
-    async def release(self, owner_id: UUID, key: str) -> None:
+    async def release(self, owner_id: UUID, key: str, claimed_at: datetime) -> None:
         t = idempotency_keys
         await self._connection.execute(
-            delete(t).where(t.c.owner_id == owner_id, t.c.key == key, t.c.response_status.is_(None))
+            delete(t).where(
+                t.c.owner_id == owner_id,
+                t.c.key == key,
+                t.c.claimed_at == claimed_at,
+                t.c.response_status.is_(None),
+            )
         )
 
     async def delete_portfolio(self, portfolio_id: UUID) -> None:
