@@ -3,7 +3,8 @@
 Reads run without an explicit transaction: each statement sees what was
 committed when it started (PostgreSQL's READ COMMITTED, which is what a read
 transaction there gave anyway), and a read costs no BEGIN and ROLLBACK round
-trips. A plain ``engine.connect()`` is such a reader; every write goes through
+trips. A plain ``engine.connect()`` is such a reader; a read in several
+statements that must agree uses ``read_snapshot``; every write goes through
 ``write_transaction``, which opens a real transaction.
 
 SQLite runs in WAL mode with a busy timeout, and with the driver's own
@@ -259,6 +260,38 @@ async def one_statement_write(engine: AsyncEngine) -> AsyncIterator[AsyncConnect
         return
     async with engine.connect() as connection:
         yield connection
+
+
+@contextlib.asynccontextmanager
+async def read_snapshot(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection whose statements all see one snapshot of the database, for a
+    read in several statements that must not see a write land between two of them
+    (an export read in batches: a sale without the purchase it needs). It only
+    reads, and ends with a rollback.
+
+    PostgreSQL: a REPEATABLE READ, READ ONLY transaction on the driver's
+    connection. SQLite: a deferred transaction, whose first read fixes its
+    snapshot (WAL mode).
+    """
+    async with engine.connect() as connection:
+        if is_sqlite(engine.url):
+            await connection.exec_driver_sql("BEGIN")
+            try:
+                yield connection
+            finally:
+                await connection.exec_driver_sql("ROLLBACK")
+            return
+        driver = await driver_connection(connection)
+        transaction = driver.transaction(isolation="repeatable_read", readonly=True)
+        try:
+            await transaction.start()
+        except BaseException:
+            await connection.invalidate()
+            raise
+        try:
+            yield connection
+        finally:
+            await _roll_back(connection, transaction)
 
 
 @contextlib.asynccontextmanager

@@ -32,7 +32,11 @@ from contexts.transaction.infrastructure.tables import (
 from shared_kernel.application.pagination import Page, PageRequest
 from shared_kernel.domain.errors import InvalidInput
 from shared_kernel.infrastructure.compiled_statements import CompiledWrite, conflict_writes
-from shared_kernel.infrastructure.database import conflict_insert, one_statement_write
+from shared_kernel.infrastructure.database import (
+    conflict_insert,
+    one_statement_write,
+    read_snapshot,
+)
 from shared_kernel.infrastructure.keyset import KeysetOrder
 from shared_kernel.infrastructure.value_lists import in_value_list
 
@@ -423,22 +427,24 @@ class SqlTransactionReader:
         return Page(items=items, next_keyset=next_keyset)
 
     async def live_in_order(self, portfolio_id: UUID) -> AsyncIterator[Transaction]:
-        after = None
-        while True:
-            query = select(transactions).where(
-                transactions.c.portfolio_id == portfolio_id, transactions.c.voided_at.is_(None)
-            )
-            if after is not None:
-                query = query.where(_LEDGER_ORDER.after(after))
-            query = query.order_by(*_LEDGER_ORDER.order_by()).limit(EXPORT_BATCH)
-            async with self._engine.connect() as connection:
+        # Batches of one snapshot: a write between two must not tear the ledger.
+        async with read_snapshot(self._engine) as connection:
+            after = None
+            while True:
+                query = select(transactions).where(
+                    transactions.c.portfolio_id == portfolio_id,
+                    transactions.c.voided_at.is_(None),
+                )
+                if after is not None:
+                    query = query.where(_LEDGER_ORDER.after(after))
+                query = query.order_by(*_LEDGER_ORDER.order_by()).limit(EXPORT_BATCH)
                 rows = (await connection.execute(query)).mappings().all()
-            for row in rows:
-                yield _transaction(row)
-            if len(rows) < EXPORT_BATCH:
-                return
-            last = rows[-1]
-            after = _LEDGER_ORDER.keyset(last["executed_at"], last["recorded_at"], last["id"])
+                for row in rows:
+                    yield _transaction(row)
+                if len(rows) < EXPORT_BATCH:
+                    return
+                last = rows[-1]
+                after = _LEDGER_ORDER.keyset(last["executed_at"], last["recorded_at"], last["id"])
 
 
 class SqlTransactionHistory:
