@@ -87,7 +87,7 @@ def _check_port_free(host: str, port: int) -> None:
 
 def migrate(settings: Settings) -> None:
     check_database(settings)
-    migrate_quietly(settings)
+    _upgrade(settings)
     print("database is at the latest migration")
 
 
@@ -104,7 +104,7 @@ def _without_alembic_progress() -> Iterator[None]:
         alembic_log.setLevel(level)
 
 
-def migrate_quietly(settings: Settings) -> None:
+def _upgrade(settings: Settings) -> None:
     try:
         with _without_alembic_progress():
             upgrade_to_heads(settings.database_url)
@@ -112,9 +112,13 @@ def migrate_quietly(settings: Settings) -> None:
         raise CommandError(f"migration failed: {error}") from None
 
 
-def _check_migrated(settings: Settings) -> None:
-    """Production never migrates on start (run `stockbook migrate` as a deployment
-    step): a schema behind the code would answer every request with a 500."""
+def ensure_schema(settings: Settings) -> None:
+    """Development migrates, as the app does when it starts; production never does
+    (run `stockbook migrate` as a deployment step) and refuses a schema behind the
+    code, which would answer every request with a 500."""
+    if not settings.is_production:
+        _upgrade(settings)
+        return
 
     async def revisions() -> set[str]:
         engine = create_engine(parse_database_url(settings.database_url))
@@ -143,10 +147,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
     resolve_secret_key(settings)
     check_database(settings)
     _check_port_free(host, port)
-    if settings.env == "production":
-        _check_migrated(settings)
-    else:
-        migrate_quietly(settings)  # once, before workers that would race to do it
+    ensure_schema(settings)  # once, before workers that would race to migrate
     uvicorn.run(
         "bootstrap.app:create_served_app",
         factory=True,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import random
 import secrets
 import shlex
@@ -13,9 +12,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 from bootstrap import demo_data
-from bootstrap.commands import CommandError, check_database, with_container
+from bootstrap.commands import CommandError, check_database, ensure_schema, with_container
 from bootstrap.container import RootContainer
-from bootstrap.migrations import current_revisions, head_revisions, upgrade_to_heads
 from bootstrap.settings import Settings
 from contexts.identity.application.accounts import AccountService
 from contexts.identity.domain.errors import EmailTaken
@@ -32,7 +30,6 @@ from contexts.transaction.application.book import BookService
 from contexts.transaction.application.ports import StoredResponse, TransactionFilter
 from shared_kernel.application.pagination import MAX_PAGE_SIZE, PageRequest
 from shared_kernel.domain.errors import DomainError
-from shared_kernel.infrastructure.database import create_engine, parse_database_url
 
 DEMO_PORTFOLIO = "Demo portfolio"
 DEMO_TRANSACTIONS_PER_YEAR = 60
@@ -51,35 +48,6 @@ class DemoSeeded:
     transactions_recorded: int
     """0 when the portfolio already had its transactions."""
     period: tuple[str, str]
-
-
-def _ensure_schema(settings: Settings) -> None:
-    """Development migrates, as the app does when it starts; production only checks."""
-    alembic_logger = logging.getLogger("alembic")
-    level = alembic_logger.level
-    alembic_logger.setLevel(logging.WARNING)
-    try:
-        if not settings.is_production:
-            try:
-                upgrade_to_heads(settings.database_url)
-            except Exception as error:
-                raise CommandError(f"migration failed: {error}") from None
-            return
-
-        async def revisions() -> set[str]:
-            engine = create_engine(parse_database_url(settings.database_url))
-            try:
-                async with engine.connect() as connection:
-                    return await connection.run_sync(current_revisions)
-            finally:
-                await engine.dispose()
-
-        if asyncio.run(revisions()) != head_revisions():
-            raise CommandError(
-                "the database is not at the latest migration; run `stockbook migrate`"
-            )
-    finally:
-        alembic_logger.setLevel(level)
 
 
 async def _demo_user(accounts: AccountService, email: str, password: str) -> tuple[User, bool]:
@@ -203,7 +171,7 @@ def seed_demo(settings: Settings, email: str, password: str | None, seed: int, y
     except DomainError as error:
         raise CommandError(error.detail) from None
     check_database(settings)
-    _ensure_schema(settings)
+    ensure_schema(settings)
 
     async def work(container: RootContainer) -> DemoSeeded:
         return await _seed_demo(container, email, chosen, seed, years)
