@@ -18,7 +18,7 @@ from bootstrap.commands import (
     rebuild_projections,
     serve,
 )
-from bootstrap.seed_demo import demo_years, seed_demo
+from bootstrap.seed_demo import seed_demo
 from bootstrap.settings import ConfigurationError, load_settings
 
 
@@ -82,7 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo_parser.add_argument(
         "--years",
-        type=demo_years,
+        type=_whole_number(1, 30),
         default=5,
         help="years of prices and history before this one (1-30; default 5)",
     )

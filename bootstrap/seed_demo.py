@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import random
@@ -218,13 +217,3 @@ def _print_demo(settings: Settings, seeded: DemoSeeded) -> None:
     print(f"  {portfolio}/transactions")
     print(f"  {api}/stocks")
     print(f'or open {base}/docs and log in with "Authorize".')
-
-
-def demo_years(text: str) -> int:
-    try:
-        years = int(text)
-    except ValueError:
-        years = 0
-    if not 1 <= years <= 30:
-        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 30, not {text!r}")
-    return years
