@@ -283,11 +283,7 @@ async def read_snapshot(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
             return
         driver = await driver_connection(connection)
         transaction = driver.transaction(isolation="repeatable_read", readonly=True)
-        try:
-            await transaction.start()
-        except BaseException:
-            await connection.invalidate()
-            raise
+        await _start(connection, transaction)
         try:
             yield connection
         finally:
@@ -305,11 +301,7 @@ async def _driver_transaction(connection: AsyncConnection) -> AsyncIterator[Asyn
     """
     driver = await driver_connection(connection)
     transaction = driver.transaction(isolation=WRITER_ISOLATION_LEVEL)
-    try:
-        await transaction.start()
-    except BaseException:
-        await connection.invalidate()
-        raise
+    await _start(connection, transaction)
     info = connection.info  # the pooled connection's: unreadable once SQLAlchemy invalidates it
     info[_OPEN_TRANSACTION] = transaction
     try:
@@ -318,6 +310,16 @@ async def _driver_transaction(connection: AsyncConnection) -> AsyncIterator[Asyn
     finally:
         if info.pop(_OPEN_TRANSACTION, None) is not None and not connection.invalidated:
             await _roll_back(connection, transaction)
+
+
+async def _start(connection: AsyncConnection, transaction: Any) -> None:
+    """Begin a transaction on the driver's connection; should the BEGIN not go
+    through, the connection is closed rather than pooled in an unknown state."""
+    try:
+        await transaction.start()
+    except BaseException:
+        await connection.invalidate()
+        raise
 
 
 async def _roll_back(connection: AsyncConnection, transaction: Any) -> None:
