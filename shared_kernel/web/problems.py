@@ -102,6 +102,11 @@ def status_of(error: DomainError) -> int:
 
 async def handle_domain_error(request: Request, error: Exception) -> ProblemResponse:
     assert isinstance(error, DomainError)
+    return domain_problem(request, error)
+
+
+def domain_problem(request: Request, error: DomainError) -> ProblemResponse:
+    """The problem that answers ``error``, raised while serving ``request``."""
     status = status_of(error)
     headers: dict[str, str] = {}
     if isinstance(error, Unauthenticated):

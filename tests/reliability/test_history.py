@@ -4,14 +4,15 @@ Several clients buy, sell, void and retry at once, every write with its own
 Idempotency-Key (also written in the transaction's notes, so the ledger says
 which key recorded what). Some requests are sent with a client timeout so
 short that their outcome is unknown; they are resolved afterwards by retrying
-with the same key, which must return the original answer or, if the request
-never ran (or was refused and released its key), run it now.
+with the same key, which must return the original answer (a refusal included)
+or, if the request never ran, run it now.
 
 Then the recorded history is checked against the book (GET every transaction,
 voided ones included) and replayed through a single-threaded model of the
 ledger: the running quantity never drops below zero in executed_at order,
 every 201 is in the book exactly once, every 409 left nothing, every key maps
-to at most one transaction — and the model's holdings equal GET holdings.
+to at most one transaction and is answered the same every time — and the
+model's holdings equal GET holdings.
 """
 
 from __future__ import annotations
@@ -65,6 +66,8 @@ class Answer:
     status: int | None
     """None: the client timed out, the outcome is unknown."""
     content: bytes = b""
+    request_id: str | None = None
+    """The X-Request-ID of the response."""
 
     def json(self) -> Any:
         assert self.status is not None
@@ -102,7 +105,7 @@ class History:
     unknown_had_run: int = 0
     """Unknown outcomes whose request had been recorded before it was retried."""
     unknown_answered_by_retry: int = 0
-    """Unknown outcomes the retry ran (never run before, or refused: the key was released)."""
+    """Unknown outcomes the retry ran: the request had never run."""
 
 
 def executed_at(rng: random.Random, first_day: int, last_day: int) -> str:
@@ -133,7 +136,9 @@ class Workload:
         except httpx.TimeoutException:
             answer = Answer(None)
         else:
-            answer = Answer(response.status_code, response.content)
+            answer = Answer(
+                response.status_code, response.content, response.headers.get("x-request-id")
+            )
             if response.status_code == 201:
                 self.history.created.append(response.json()["id"])
         write.answers.append(answer)
@@ -164,8 +169,11 @@ class Workload:
             await asyncio.sleep(0.05)
         else:
             return
-        recorded_at = _moment(answer.json()["recorded_at"]) if answer.status == 201 else None
-        if recorded_at is not None and recorded_at < retried_at:
+        if answer.status == 201:
+            had_run = _moment(answer.json()["recorded_at"]) < retried_at
+        else:  # a refusal given again names the request that was refused
+            had_run = answer.json().get("request_id") != answer.request_id
+        if had_run:
             self.history.unknown_had_run += 1
         else:
             self.history.unknown_answered_by_retry += 1
@@ -303,15 +311,15 @@ def check_history(
                 if answer.code == "IDEMPOTENCY_KEY_IN_USE" and answer is not write.answers[-1]:
                     continue  # a retry while the original ran: resolved by a later answer
                 problems.append(f"key {key}: answered {answer.status} {answer.content[:200]!r}")
+        answers = [answer for answer in known if answer.code != "IDEMPOTENCY_KEY_IN_USE"]
+        if any(answer.content != answers[0].content for answer in answers[1:]):
+            problems.append(f"key {key}: a retry was answered otherwise than the first request")
         created = [answer for answer in known if answer.status == 201]
         recorded = by_key.get(key, [])
         if not created:
             if recorded:  # every 409 left nothing
                 problems.append(f"key {key}: refused, yet recorded {recorded[0]['id']}")
             continue
-        first = known.index(created[0])
-        if any(answer.content != created[0].content for answer in known[first:]):
-            problems.append(f"key {key}: a retry after the 201 was answered differently")
         answered = created[0].json()
         stored = by_id.get(answered["id"])
         if stored is None:  # every 201 is in the book exactly once

@@ -25,12 +25,12 @@ from contexts.transaction.application.ports import StoredResponse, TransactionFi
 from contexts.transaction.domain.transaction import Transaction, TransactionInput, TransactionType
 from shared_kernel.application.pagination import Page, PageRequest
 from shared_kernel.application.principal import Principal
-from shared_kernel.domain.errors import InvalidInput
+from shared_kernel.domain.errors import DomainError, InvalidInput
 from shared_kernel.web.auth import WebAuth
 from shared_kernel.web.csv_body import CSV_MEDIA_TYPE, CSV_REQUEST_BODY, csv_body
 from shared_kernel.web.etag import etag_for, version_check
 from shared_kernel.web.pagination import ListPage, page_request
-from shared_kernel.web.problems import problem_responses
+from shared_kernel.web.problems import PROBLEM_CONTENT_TYPE, domain_problem, problem_responses
 from shared_kernel.web.routing import StockbookRoute
 from shared_kernel.web.schemas import DateInput
 
@@ -47,15 +47,23 @@ IdempotencyKeyHeader = Annotated[
 ]
 
 
-def _idempotent_request(key: str | None, *parts: bytes) -> IdempotentRequest | None:
+def _idempotent_request(
+    request: Request, key: str | None, *parts: bytes
+) -> IdempotentRequest | None:
+    """What identifies the request behind ``key``: its path and ``parts`` of what it asks."""
     if key is None:
         return None
     if not _IDEMPOTENCY_KEY.match(key):
         raise InvalidInput.for_field("Idempotency-Key", "must be 1–255 printable ASCII characters")
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(hashlib.sha256(request.url.path.encode()).digest())
     for part in parts:
         digest.update(hashlib.sha256(part).digest())
-    return IdempotentRequest(key=key, fingerprint=digest.hexdigest())
+
+    def refusal(error: DomainError) -> StoredResponse:
+        problem = domain_problem(request, error)
+        return StoredResponse(status=problem.status_code, body=bytes(problem.body).decode())
+
+    return IdempotentRequest(key=key, fingerprint=digest.hexdigest(), refusal=refusal)
 
 
 def _transaction_out(transaction: Transaction) -> TransactionOut:
@@ -84,7 +92,7 @@ def _send(stored: StoredResponse) -> Response:
     return Response(
         content=stored.body,
         status_code=stored.status,
-        media_type="application/json",
+        media_type=PROBLEM_CONTENT_TYPE if stored.status >= 400 else "application/json",
         headers=headers,
     )
 
@@ -111,7 +119,7 @@ def build_transaction_router(book: BookService, auth: WebAuth) -> APIRouter:
         canonical = json.dumps(
             body.model_dump(mode="json", exclude_unset=True), sort_keys=True
         ).encode()
-        idempotency = _idempotent_request(idempotency_key, request.url.path.encode(), canonical)
+        idempotency = _idempotent_request(request, idempotency_key, canonical)
 
         def render(transaction: Transaction) -> StoredResponse:
             return StoredResponse(
@@ -201,9 +209,7 @@ def build_transaction_router(book: BookService, auth: WebAuth) -> APIRouter:
         idempotency_key: IdempotencyKeyHeader = None,
     ) -> Response:
         content = await csv_body(request)
-        idempotency = _idempotent_request(
-            idempotency_key, request.url.path.encode(), str(dry_run).encode(), content
-        )
+        idempotency = _idempotent_request(request, idempotency_key, str(dry_run).encode(), content)
 
         def render(result: ImportResult) -> StoredResponse:
             body = ImportOut(

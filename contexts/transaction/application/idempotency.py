@@ -2,7 +2,12 @@
 
 The answer is stored in the same database transaction as the work, so a
 request either recorded nothing or recorded its effect together with the
-response its retries will get. A failed attempt releases the key.
+response its retries will get. A refusal by the work (a ``DomainError``: a
+sale the position cannot cover, a rejected file) is an answer too: it is
+stored once the work is rolled back, and its retries get it again, even after
+what refused it has changed; asking again means a new key. Any other failure
+(the database gone, the process stopping) answered nothing: it releases the
+key, and a retry runs the work afresh.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from contexts.transaction.application.ports import (
 )
 from contexts.transaction.domain.errors import IdempotencyKeyInUse, IdempotencyKeyReused
 from shared_kernel.application.clock import Clock
+from shared_kernel.domain.errors import DomainError
 
 T = TypeVar("T")
 
@@ -39,6 +45,8 @@ class IdempotentRequest:
     key: str
     fingerprint: str
     """A digest of what was asked (path and body): a key may only be retried with the same."""
+    refusal: Callable[[DomainError], StoredResponse]
+    """The response that answers a refusal, as the first request gives it."""
 
 
 class IdempotentRunner:
@@ -75,18 +83,27 @@ class IdempotentRunner:
         try:
             async with self._uow_factory() as uow:
                 response = render(await work(uow))
-                if not await uow.idempotency.complete(
+                completed = await uow.idempotency.complete(
                     owner_id, request.key, claim.claimed_at, response
-                ):
-                    # Slower than ABANDONED_AFTER, its claim was taken over by a retry,
-                    # which records and answers: this one must record nothing.
-                    raise IdempotencyKeyInUse()
+                )
+                if completed:
+                    await uow.commit()
+        except DomainError as refused:
+            async with self._uow_factory() as uow:
+                await uow.idempotency.complete(
+                    owner_id, request.key, claim.claimed_at, request.refusal(refused)
+                )
                 await uow.commit()
+            raise
         except Exception:
             async with self._uow_factory() as uow:
                 await uow.idempotency.release(owner_id, request.key, claim.claimed_at)
                 await uow.commit()
             raise
+        if not completed:
+            # Slower than ABANDONED_AFTER, its claim was taken over by a retry, which
+            # records and answers: this one recorded nothing (its work was rolled back).
+            raise IdempotencyKeyInUse()
         return response
 
     async def _claim(self, owner_id: UUID, portfolio_id: UUID, request: IdempotentRequest) -> Claim:

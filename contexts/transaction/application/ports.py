@@ -28,7 +28,7 @@ class ClaimOutcome(Enum):
     NEW = "new"
     """Nobody used the key: go ahead (and complete or release it)."""
     REPLAY = "replay"
-    """A request with the same key and body succeeded: answer what it was answered."""
+    """A request with the same key and body was answered: answer it the same again."""
     IN_USE = "in_use"
     """A request with this key is still being processed."""
     REUSED = "reused"

@@ -84,20 +84,24 @@ async def test_keys_are_per_user(
     assert_problem(replay, 404, "NOT_FOUND")
 
 
-async def test_a_refused_request_records_nothing_and_its_retry_is_answered_the_same(
+async def test_a_refusal_is_the_original_answer_its_retries_get_again(
     client: httpx.AsyncClient, portfolio: dict[str, Any], stock: dict[str, Any]
 ) -> None:
     headers = {"Idempotency-Key": "oversell"}
     body = trade("SELL", stock["id"], "5", AT)
-    for _ in range(2):
-        problem = assert_problem(
-            await record(client, portfolio["id"], body, **headers), 409, "INSUFFICIENT_QUANTITY"
-        )
-        assert "-5" in problem["detail"]
-    assert await list_all(client, portfolio["id"], include_voided="true") == []
-    # the key was not burnt by the refusal: once the shares are there it goes through
+    refused = await record(client, portfolio["id"], body, **headers)
+    problem = assert_problem(refused, 409, "INSUFFICIENT_QUANTITY")
+    assert "-5" in problem["detail"]
+    # once the shares are there the same request would go through: the key keeps its answer
     await buy(client, portfolio["id"], stock["id"], "5", "2025-01-01T00:00:00Z")
-    assert (await record(client, portfolio["id"], body, **headers)).status_code == 201
+    again = await record(client, portfolio["id"], body, **headers)
+    assert (again.status_code, again.content) == (409, refused.content)
+    assert again.headers["content-type"] == "application/problem+json"
+    assert again.headers["x-request-id"] != problem["request_id"]  # the body is the original's
+    assert len(await list_all(client, portfolio["id"])) == 1  # the buy alone
+    # asking again is a new request, with a new key
+    renewed = await record(client, portfolio["id"], body, **{"Idempotency-Key": "sell-2"})
+    assert renewed.status_code == 201, renewed.text
 
 
 async def test_a_key_still_in_flight_is_idempotency_key_in_use(
@@ -196,4 +200,17 @@ async def test_imports_are_idempotent_too(
         client, import_url(portfolio["id"], dry_run=True), csv, **{"Idempotency-Key": "file-1"}
     )
     assert_problem(dry, 422, "IDEMPOTENCY_KEY_REUSED")
+    assert len(await list_all(client, portfolio["id"])) == 1
+
+
+async def test_a_rejected_import_is_answered_the_same_when_retried(
+    client: httpx.AsyncClient, portfolio: dict[str, Any], stock: dict[str, Any]
+) -> None:
+    csv = "executed_at,type,symbol,quantity,price\n2025-01-02,SELL,AAPL,10,1\n"
+    url = import_url(portfolio["id"])
+    rejected = await post_csv(client, url, csv, **{"Idempotency-Key": "file-2"})
+    assert_problem(rejected, 422, "IMPORT_REJECTED")
+    await buy(client, portfolio["id"], stock["id"], "10", "2025-01-01T00:00:00Z")
+    again = await post_csv(client, url, csv, **{"Idempotency-Key": "file-2"})
+    assert (again.status_code, again.content) == (422, rejected.content)
     assert len(await list_all(client, portfolio["id"])) == 1

@@ -1,6 +1,7 @@
-"""A claim taken over from a request thought dead: if that request was only slow,
-exactly one of the two records, on SQLite and PostgreSQL (API.md: never a second
-recording under one key)."""
+"""The idempotent runner on SQLite and PostgreSQL: a refusal is the key's answer, any
+other failure frees the key, and a claim taken over from a request thought dead
+leaves exactly one of the two to record and answer, if that request was only slow
+(API.md: never a second recording under one key)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from contexts.transaction.domain.errors import IdempotencyKeyInUse
 from contexts.transaction.domain.transaction import TransactionInput, record_transaction
 from contexts.transaction.infrastructure.repositories import SqlNewKeyClaims
 from contexts.transaction.infrastructure.tables import idempotency_keys, transactions
+from shared_kernel.domain.errors import Conflict, DomainError
 from tests.api.transaction.book_api import execute
 
 START = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -86,12 +88,29 @@ def _render(transaction_id: str) -> StoredResponse:
     return StoredResponse(201, f'{{"id": "{transaction_id}"}}')
 
 
-class Refused(Exception):
-    """What the slow request's work fails with (a sale that no longer fits, say)."""
+class Refused(Conflict):
+    """What a request's work is refused with (a sale that no longer fits, say)."""
+
+    code = "REFUSED"
 
 
-def _refused(uow: TransactionUnitOfWork) -> Any:
-    raise Refused()
+class Broken(Exception):
+    """What a request's work fails with otherwise (the database went away, say)."""
+
+
+def _failing(failure: type[Exception]) -> Any:
+    async def work(uow: TransactionUnitOfWork) -> str:
+        raise failure("no")
+
+    return work
+
+
+def _refusal(error: DomainError) -> StoredResponse:
+    return StoredResponse(409, f'{{"code": "{error.code}", "detail": "{error.detail}"}}')
+
+
+def _request(key: str) -> IdempotentRequest:
+    return IdempotentRequest(key=key, fingerprint="f" * 64, refusal=_refusal)
 
 
 async def _recorded(app: FastAPI) -> list[str]:
@@ -106,7 +125,7 @@ async def test_a_slow_request_whose_claim_was_taken_over_records_nothing(
     app: FastAPI, container: RootContainer
 ) -> None:
     owner, portfolio = uuid4(), uuid4()
-    request = IdempotentRequest(key="k-1", fingerprint="f" * 64)
+    request = _request("k-1")
     gate = asyncio.Event()
     slow = asyncio.create_task(
         _runner(container, START, gate).run(
@@ -130,14 +149,17 @@ async def test_a_slow_request_whose_claim_was_taken_over_records_nothing(
     assert (claim.response_status, claim.response_body) == (201, retry.body)
 
 
+@pytest.mark.parametrize("failure", [Refused, Broken])
 async def test_a_slow_request_that_fails_leaves_the_key_to_the_retry_that_took_it(
-    app: FastAPI, container: RootContainer
+    app: FastAPI, container: RootContainer, failure: type[Exception]
 ) -> None:
     owner, portfolio = uuid4(), uuid4()
-    request = IdempotentRequest(key="k-2", fingerprint="f" * 64)
+    request = _request("k-2")
     slow_gate, retry_gate = asyncio.Event(), asyncio.Event()
     slow = asyncio.create_task(
-        _runner(container, START, slow_gate).run(owner, portfolio, request, _refused, _render)
+        _runner(container, START, slow_gate).run(
+            owner, portfolio, request, _failing(failure), _render
+        )
     )
     await asyncio.sleep(0.05)
     later = START + ABANDONED_AFTER
@@ -148,8 +170,8 @@ async def test_a_slow_request_that_fails_leaves_the_key_to_the_retry_that_took_i
     )
     await asyncio.sleep(0.05)  # the retry has taken the claim over and waits to begin
     slow_gate.set()
-    with pytest.raises(Refused):
-        await slow  # failing, it releases its claim: not the retry's
+    with pytest.raises(failure):
+        await slow  # neither its refusal nor its release touches the retry's claim
 
     third = _runner(container, later).run(
         owner, portfolio, request, _deposit(owner, portfolio, later), _render
@@ -159,3 +181,35 @@ async def test_a_slow_request_that_fails_leaves_the_key_to_the_retry_that_took_i
     retry_gate.set()
     answered = await retry
     assert await _recorded(app) == [_recorded_id(answered)]
+    (claim,) = await execute(app, select(idempotency_keys))
+    assert (claim.response_status, claim.response_body) == (201, answered.body)
+
+
+async def test_a_refusal_is_the_answer_its_retries_get_without_running_again(
+    app: FastAPI, container: RootContainer
+) -> None:
+    owner, portfolio = uuid4(), uuid4()
+    request = _request("k-3")
+    with pytest.raises(Refused):
+        await _runner(container, START).run(owner, portfolio, request, _failing(Refused), _render)
+    # what refused it has changed: the work would now record, yet the key keeps its answer
+    replay = await _runner(container, START).run(
+        owner, portfolio, request, _deposit(owner, portfolio, START), _render
+    )
+    assert replay == StoredResponse(409, '{"code": "REFUSED", "detail": "no"}')
+    assert await _recorded(app) == []
+
+
+async def test_a_request_that_fails_otherwise_frees_its_key_for_the_retry(
+    app: FastAPI, container: RootContainer
+) -> None:
+    owner, portfolio = uuid4(), uuid4()
+    request = _request("k-4")
+    with pytest.raises(Broken):
+        await _runner(container, START).run(owner, portfolio, request, _failing(Broken), _render)
+    assert await execute(app, select(idempotency_keys)) == []
+    retry = await _runner(container, START).run(
+        owner, portfolio, request, _deposit(owner, portfolio, START), _render
+    )
+    assert retry.status == 201
+    assert await _recorded(app) == [_recorded_id(retry)]
