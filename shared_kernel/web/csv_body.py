@@ -8,7 +8,7 @@ from fastapi import Request
 from starlette.exceptions import HTTPException
 
 from shared_kernel.domain.errors import ErrorDetail, ImportRejected
-from shared_kernel.web.problems import encoding_problem
+from shared_kernel.web.problems import encoding_problem, media_type_of
 
 CSV_MEDIA_TYPE = "text/csv"
 
@@ -25,8 +25,7 @@ async def csv_body(request: Request) -> bytes:
     """The raw CSV body; another content type is refused with 415, and a file with
     a NUL byte (which no cell may hold, and PostgreSQL cannot store in text) with
     422 IMPORT_REJECTED naming its lines."""
-    content_type = request.headers.get("content-type", "")
-    if content_type.split(";", 1)[0].strip().lower() != CSV_MEDIA_TYPE:
+    if media_type_of(request.headers.get("content-type")) != CSV_MEDIA_TYPE:
         raise HTTPException(415, f"Send the file as {CSV_MEDIA_TYPE}.")
     if problem := encoding_problem(request.headers):
         raise HTTPException(415, problem)

@@ -154,6 +154,12 @@ def defer_body_problem(scope: MutableMapping[str, Any], body_problem: BodyProble
     scope[DEFERRED_BODY_PROBLEM] = body_problem
 
 
+def media_type_of(content_type: str | None) -> str:
+    """The media type a ``Content-Type`` names, lower-cased, without its parameters
+    ("" when there is none)."""
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
 def encoding_problem(headers: Mapping[str, str]) -> str | None:
     """Why a body is refused for its ``Content-Encoding`` (415, RFC 9110 §15.5.16),
     or None when it has none: the API reads bodies as they are sent, and a gzip

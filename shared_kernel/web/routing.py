@@ -51,6 +51,7 @@ from shared_kernel.web.problems import (
     BodyProblem,
     defer_body_problem,
     encoding_problem,
+    media_type_of,
     problem_responses,
 )
 
@@ -121,9 +122,7 @@ class DecimalJsonRequest(Request):
 
 
 def _is_json(content_type: str | None) -> bool:
-    if not content_type:
-        return False
-    media_type = content_type.split(";", 1)[0].strip().lower()
+    media_type = media_type_of(content_type)
     return media_type == "application/json" or media_type.endswith("+json")
 
 

@@ -23,7 +23,7 @@ from shared_kernel.application.pagination import PageRequest
 from shared_kernel.application.principal import Principal
 from shared_kernel.web.auth import WebAuth
 from shared_kernel.web.pagination import ListPage, page_request
-from shared_kernel.web.problems import encoding_problem, problem_responses
+from shared_kernel.web.problems import encoding_problem, media_type_of, problem_responses
 from shared_kernel.web.routing import StockbookRoute
 from shared_kernel.web.schemas import NoNulText
 
@@ -36,8 +36,7 @@ async def _a_form(request: Request) -> None:
     body of the wrong type; without this, JSON would only be missing its fields
     (422). Nothing sent at all is an empty form: its fields are missing (422)."""
     content_type = request.headers.get("content-type")
-    media_type = (content_type or "").split(";", 1)[0].strip().lower()
-    if content_type is not None and media_type not in _FORM_MEDIA_TYPES:
+    if content_type is not None and media_type_of(content_type) not in _FORM_MEDIA_TYPES:
         raise HTTPException(
             415, "Send the form as application/x-www-form-urlencoded or multipart/form-data."
         )
