@@ -20,8 +20,10 @@ from uuid import UUID
 
 from contexts.transaction.application.ports import (
     Claim,
-    ClaimOutcome,
+    KeyUnavailable,
+    NewClaim,
     NewKeyClaims,
+    Replay,
     StoredResponse,
     TransactionUnitOfWork,
     TransactionUnitOfWorkFactory,
@@ -72,14 +74,12 @@ class IdempotentRunner:
                 await uow.commit()
             return response
         claim = await self._claim(owner_id, portfolio_id, request)
-        if claim.outcome is ClaimOutcome.REPLAY:
-            assert claim.response is not None
+        if isinstance(claim, Replay):
             return claim.response
-        if claim.outcome is ClaimOutcome.REUSED:
+        if claim is KeyUnavailable.REUSED:
             raise IdempotencyKeyReused()
-        if claim.outcome is ClaimOutcome.IN_USE:
+        if claim is KeyUnavailable.IN_USE:
             raise IdempotencyKeyInUse()
-        assert claim.claimed_at is not None
         try:
             async with self._uow_factory() as uow:
                 response = render(await work(uow))
@@ -117,7 +117,7 @@ class IdempotentRunner:
         if await self._new_keys.claim_new(
             owner_id, request.key, request.fingerprint, portfolio_id, now
         ):
-            return Claim(ClaimOutcome.NEW, claimed_at=now)
+            return NewClaim(claimed_at=now)
         async with self._uow_factory() as uow:
             claim = await uow.idempotency.claim(
                 owner_id, request.key, request.fingerprint, portfolio_id, now

@@ -24,24 +24,31 @@ class StoredResponse:
     location: str | None = None
 
 
-class ClaimOutcome(Enum):
-    NEW = "new"
-    """Nobody used the key: go ahead (and complete or release it)."""
-    REPLAY = "replay"
+@dataclass(frozen=True)
+class NewClaim:
+    """Nobody held the key: this request may go ahead, then complete or release it."""
+
+    claimed_at: datetime
+    """When this claim was made: what marks it as this request's (a retry may take
+    over a claim thought abandoned, with a mark of its own)."""
+
+
+@dataclass(frozen=True)
+class Replay:
     """A request with the same key and body was answered: answer it the same again."""
+
+    response: StoredResponse
+
+
+class KeyUnavailable(Enum):
     IN_USE = "in_use"
     """A request with this key is still being processed."""
     REUSED = "reused"
     """The key was used for a different request."""
 
 
-@dataclass(frozen=True)
-class Claim:
-    outcome: ClaimOutcome
-    response: StoredResponse | None = None
-    claimed_at: datetime | None = None
-    """For NEW, when this claim was made: what marks it as this request's (a retry may
-    take over a claim thought abandoned, with a mark of its own)."""
+Claim = NewClaim | Replay | KeyUnavailable
+"""What claiming an idempotency key found."""
 
 
 class IdempotencyRecords(Protocol):

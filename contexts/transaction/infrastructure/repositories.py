@@ -16,7 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from contexts.transaction.application.idempotency import ABANDONED_AFTER, KEY_RETENTION
 from contexts.transaction.application.ports import (
     Claim,
-    ClaimOutcome,
+    KeyUnavailable,
+    NewClaim,
+    Replay,
     StoredResponse,
     TransactionFilter,
 )
@@ -312,7 +314,7 @@ class SqlIdempotencyRecords:
         t = idempotency_keys
         claim = _new_claim(owner_id, key, fingerprint, portfolio_id, now)
         if await _CLAIM[self._connection.dialect.name].execute(self._connection, claim) == 1:
-            return Claim(ClaimOutcome.NEW, claimed_at=now)  # released since found held
+            return NewClaim(claimed_at=now)  # released since found held
         where = (t.c.owner_id == owner_id, t.c.key == key)
         row = (
             (await self._connection.execute(select(t).where(*where).with_for_update()))
@@ -320,27 +322,26 @@ class SqlIdempotencyRecords:
             .first()
         )
         if row is None:  # its claim was released meanwhile: the retry may claim it
-            return Claim(ClaimOutcome.IN_USE)
+            return KeyUnavailable.IN_USE
         if row["expires_at"] <= now:  # a use long forgotten: the key is free again
             await self._connection.execute(update(t).where(*where).values(**claim))
-            return Claim(ClaimOutcome.NEW, claimed_at=now)
+            return NewClaim(claimed_at=now)
         if row["fingerprint"] != fingerprint:
-            return Claim(ClaimOutcome.REUSED)
+            return KeyUnavailable.REUSED
         if row["response_status"] is not None:
-            return Claim(
-                ClaimOutcome.REPLAY,
+            return Replay(
                 StoredResponse(
                     status=row["response_status"],
                     body=row["response_body"],
                     location=row["response_location"],
-                ),
+                )
             )
         if row["claimed_at"] <= now - ABANDONED_AFTER:
             # Thought abandoned; if its request was only slow, it finds its claim gone
             # when it completes, and records nothing.
             await self._connection.execute(update(t).where(*where).values(claimed_at=now))
-            return Claim(ClaimOutcome.NEW, claimed_at=now)
-        return Claim(ClaimOutcome.IN_USE)
+            return NewClaim(claimed_at=now)
+        return KeyUnavailable.IN_USE
 
     async def complete(
         self, owner_id: UUID, key: str, claimed_at: datetime, response: StoredResponse
