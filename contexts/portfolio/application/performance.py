@@ -66,7 +66,6 @@ from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
-import pyxirr
 
 from contexts.portfolio.domain.position import (
     EntryKind,
@@ -188,7 +187,7 @@ def measure_performance(
             time_weighted_return=_return(twr),
             time_weighted_return_annualized=_annualized(twr, days),
             money_weighted_return=_money_weighted_return(
-                start, days, exact_start, exact_end, inflow, outflow
+                days, exact_start, exact_end, inflow, outflow
             ),
             series=_series(start, values, cumulative, exact_start, exact_end),
         )
@@ -534,7 +533,6 @@ def _annualized(twr: float, days: int) -> Decimal | None:
 
 
 def _money_weighted_return(
-    start: date,
     last_day: int,
     start_value: Decimal,
     end_value: Decimal,
@@ -548,21 +546,68 @@ def _money_weighted_return(
         amounts[day] = amounts.get(day, _ZERO) - amount
     amounts[0] = -start_value
     amounts[last_day] = amounts.get(last_day, _ZERO) + end_value
-    if not any(amounts.values()):
+    days = sorted(day for day, amount in amounts.items() if amount)
+    rate = annual_rate(
+        np.array(days, dtype=np.float64) / DAYS_PER_YEAR,
+        np.array([float(amounts[day]) for day in days]),
+    )
+    return None if rate is None else _return(rate)
+
+
+_LOG_GROWTH_GRID: FloatArray = np.array(
+    sorted({0.0, *(sign * 1e-4 * 2.0 ** (k / 4) for sign in (1, -1) for k in range(109))})
+)
+"""Where ``annual_rate`` looks for the present value to change sign: x = ln(1 + r)
+from ±0.0001 to ±13,422 in steps of a fourth of an octave (r from −1 + 10^−5829
+to e^13,422, finest near 0). Two rates between neighbours cancel out: the
+rate then given is not the nearest to 0, but a rate still."""
+_LARGEST_LOG_GROWTH = math.log(np.finfo(np.float64).max)
+
+
+def annual_rate(years: FloatArray, amounts: FloatArray) -> float | None:
+    """The rate r at which ``amounts``, paid ``years`` after the first day, have a
+    present value of zero (XIRR, actual/365); None when there is none, or when it
+    is too large for a float.
+
+    It is sought as x = ln(1 + r), where the present value Σ aᵢ·e^(−x·tᵢ) is
+    smooth for every x, however close r comes to −1 (a loss of nearly everything
+    in days is an annual rate of −1 + 10^−20; a search over r itself, as pyxirr's,
+    found none there). The sign changes of the present value over a grid of x
+    bracket the rates; the one nearest to 0 is narrowed by bisection down to
+    adjacent floats. Each sign is taken relative to the largest term, which no
+    x makes overflow.
+    """
+    if not (amounts > 0).any() or not (amounts < 0).any():
         return None
-    days = sorted(amounts)
-    origin = np.datetime64(start, "D")
-    try:  # silent: None instead of an error when there is no solution
-        rate = pyxirr.xirr(
-            origin + np.array(days, dtype="timedelta64[D]"),
-            [float(amounts[day]) for day in days],
-            silent=True,
-        )
-    except (pyxirr.InvalidPaymentsError, ArithmeticError):
+
+    def sign(log_growth: float) -> float:
+        exponents = -log_growth * years
+        return float(np.sign(np.dot(amounts, np.exp(exponents - exponents.max()))))
+
+    signs = [sign(x) for x in _LOG_GROWTH_GRID]
+    brackets = [
+        (float(_LOG_GROWTH_GRID[i]), float(_LOG_GROWTH_GRID[i + 1]))
+        for i in range(len(signs) - 1)
+        if signs[i] == 0 or signs[i] != signs[i + 1]
+    ]
+    if signs[-1] == 0:
+        brackets.append((float(_LOG_GROWTH_GRID[-1]),) * 2)
+    if not brackets:
         return None
-    if rate is None or not math.isfinite(rate):
+    low, high = min(brackets, key=lambda bracket: min(abs(bracket[0]), abs(bracket[1])))
+    low_sign = sign(low)
+    while low_sign and low < (middle := (low + high) / 2) < high:
+        middle_sign = sign(middle)
+        if middle_sign == 0:
+            low = high = middle
+        elif middle_sign == low_sign:
+            low = middle
+        else:
+            high = middle
+    log_growth = low if low_sign == 0 else (low + high) / 2
+    if log_growth > _LARGEST_LOG_GROWTH:
         return None
-    return _return(rate)
+    return math.expm1(log_growth)
 
 
 def _series(

@@ -10,13 +10,14 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal, localcontext
 from fractions import Fraction
 
+import numpy as np
 import pytest
-import pyxirr
 
 from contexts.portfolio.application.performance import (
     DailyClose,
     PerformanceReport,
     StockHistory,
+    annual_rate,
     measure_performance,
 )
 from contexts.portfolio.domain.position import (
@@ -103,7 +104,8 @@ def test_hand_checked_five_days() -> None:
     flows = [(1, -1001.0), (3, 4.25), (4, 1078.8)]
     present_value = sum(amount / (1 + rate) ** (offset / 365) for offset, amount in flows)
     assert abs(present_value) < 1e-6
-    assert mwr == D("14731.6148710087")
+    # the root, to 50 digits: 14731.614871008562479883852500401252233507253429327
+    assert abs(mwr - D("14731.6148710086")) <= D("3e-10")
 
 
 # --- an independent implementation: plain loops over days, exact fractions ----------------
@@ -555,14 +557,65 @@ def test_zero_denominator_gives_a_zero_return_that_day() -> None:
     assert report.money_weighted_return is None  # nothing was ever paid: no rate
 
 
-def test_money_weighted_return_is_none_when_xirr_fails(monkeypatch: pytest.MonkeyPatch) -> None:
-    def failing_xirr(*args: object, **kwargs: object) -> float:
-        raise pyxirr.InvalidPaymentsError("negative and positive payments are required")
+def test_a_loss_of_nearly_everything_in_days_is_a_rate_of_minus_one() -> None:
+    # −200 on 6 March, +100 on the 11th: 1 + r = 0.5^(365/5), r = −1 + 10^−22
+    history = StockHistory(
+        entries=[buy(at(day(5)), 20, 10)],
+        splits=[],
+        closes=closes((5, "10"), (6, "10"), (10, "5")),
+    )
 
-    monkeypatch.setattr(pyxirr, "xirr", failing_xirr)
-    history = held_from_before(MARCH_1, (0, "100"), (5, "110"))
+    report = measure_performance([history], day(4), day(10))
 
-    assert measure_performance([history], day(0), day(5)).money_weighted_return is None
+    assert report.time_weighted_return == D("-0.5")
+    assert report.money_weighted_return == D("-1")
+
+
+@pytest.mark.parametrize(
+    ("flows", "rate"),
+    [
+        ([(0, -100.0), (365, 110.0)], 0.1),
+        ([(0, -100.0), (730, 121.0)], 0.1),
+        ([(0, -100.0), (365, 50.0)], -0.5),
+        ([(0, -1000.0), (1, 2000.0)], 2.0**365 - 1),
+        ([(0, -1000.0), (5, 999.0)], 0.999 ** (365 / 5) - 1),
+        ([(0, 100.0), (365, -110.0)], 0.1),  # borrowed, then repaid
+        ([(0, -100.0), (365, 0.0), (730, 100.0)], 0.0),
+    ],
+)
+def test_annual_rate_finds_the_rate_of_a_hand_checked_case(
+    flows: list[tuple[int, float]], rate: float
+) -> None:
+    found = annual_rate(
+        np.array([offset / 365 for offset, _ in flows]), np.array([amount for _, amount in flows])
+    )
+
+    assert found is not None
+    assert found == pytest.approx(rate, rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    "flows",
+    [
+        [(0, -100.0), (365, -10.0)],  # paid out only
+        [(0, 100.0), (365, 10.0)],  # received only
+        [(0, 0.0), (365, 0.0)],
+        [(0, -1.0), (1, 1e300)],  # r = 1e300^365: beyond any float
+    ],
+)
+def test_annual_rate_is_none_without_a_finite_rate(flows: list[tuple[int, float]]) -> None:
+    years = np.array([offset / 365 for offset, _ in flows])
+
+    assert annual_rate(years, np.array([amount for _, amount in flows])) is None
+
+
+def test_of_several_rates_annual_rate_gives_the_one_nearest_to_zero() -> None:
+    # −100, +230, −132 a year apart: present value zero at r = 10 % and at r = 20 %
+    years = np.array([0.0, 1.0, 2.0])
+
+    found = annual_rate(years, np.array([-100.0, 230.0, -132.0]))
+
+    assert found == pytest.approx(0.1, rel=1e-12)
 
 
 def test_the_catalogs_closing_prices_are_accepted_as_they_are() -> None:
