@@ -139,9 +139,14 @@ class PortfolioReports:
             for f, quote in shown
             if quote.latest is not None
         }
+        symbols = {f.stock_id: quote.info.symbol for f, quote in shown}
+        ranked = sorted(
+            market_values,
+            key=lambda stock_id: _weighing_order(market_values[stock_id], symbols[stock_id]),
+        )
         # reported to six places, they sum to exactly 1
-        shares = shares_of(list(market_values.values()))
-        weights = dict(zip(market_values, shares, strict=True)) if shares is not None else {}
+        shares = shares_of([market_values[stock_id] for stock_id in ranked])
+        weights = dict(zip(ranked, shares, strict=True)) if shares is not None else {}
         lines = sorted(
             (
                 self._line(f, quote, market_values.get(f.stock_id), method, weights.get(f.stock_id))
@@ -211,7 +216,7 @@ class PortfolioReports:
             else:
                 key = line.industry_group or UNCLASSIFIED
             values[key] = EXACT.add(values[key], line.market_value)
-        ordered = sorted(values.items(), key=lambda item: (-item[1], item[0]))
+        ordered = sorted(values.items(), key=lambda item: _weighing_order(item[1], item[0]))
         weights = shares_of([value for _, value in ordered]) or [_ZERO] * len(ordered)
         items = [
             AllocationItem(key, value, weight)
@@ -254,3 +259,10 @@ def _check_period(first: date, last: date, today: date) -> None:
         raise InvalidInput.for_field("from", "must not be before 1900")
     if first > last:
         raise InvalidInput.for_field("from", "must not be after to")
+
+
+def _weighing_order(market_value: Decimal, key: str) -> tuple[Decimal, str]:
+    """The order in which weights are shared out (``shares_of``): largest first, then
+    by key. A tie's left-over millionth goes to the same stock in the holdings as
+    in the allocation by stock, whatever order the holdings' rows come in."""
+    return (EXACT.minus(market_value), key)

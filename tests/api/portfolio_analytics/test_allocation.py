@@ -147,3 +147,27 @@ async def test_weights_sum_to_one_exactly(client: httpx.AsyncClient) -> None:
             "items": [],
             "unpriced": ["ZNOP"],
         }
+
+
+async def test_a_tie_gives_its_left_over_millionth_to_the_same_stock_in_holdings(
+    client: httpx.AsyncClient,
+) -> None:
+    portfolio_id = await create_portfolio(client)
+    # registered against the alphabet: the holdings' rows come in another order
+    for symbol in ("CCX", "BBX", "AAX"):
+        stock_id = await create_stock(client, symbol)
+        await trade(client, portfolio_id, "BUY", stock_id, "1", "3", AT)
+        await set_prices(client, stock_id, {CLOSE_DAY: "1"})
+
+    allocation = await get_allocation(client, portfolio_id)
+    holdings = by_symbol(await get_holdings(client, portfolio_id))
+
+    # a third each: the millionth left over goes to the first in allocation's order
+    assert allocation["items"] == [
+        {"key": "AAX", "market_value": "1.00", "weight": "0.333334"},
+        {"key": "BBX", "market_value": "1.00", "weight": "0.333333"},
+        {"key": "CCX", "market_value": "1.00", "weight": "0.333333"},
+    ]
+    assert {symbol: line["weight"] for symbol, line in holdings.items()} == {
+        item["key"]: item["weight"] for item in allocation["items"]
+    }
