@@ -12,7 +12,7 @@ from contexts.transaction.application.book import BookService
 from contexts.transaction.application.subscribers import TransactionSubscribers
 from contexts.transaction.contracts import TRANSACTION_EVENTS
 from contexts.transaction.infrastructure.repositories import (
-    SqlNewKeyClaims,
+    SqlKeyShortcuts,
     SqlTransactionHistory,
     SqlTransactionReader,
 )
@@ -56,7 +56,7 @@ class TransactionContainer(containers.DeclarativeContainer):
         reader=reader,
         catalog=stock_catalog,
         directory=portfolio_directory,
-        new_keys=providers.Singleton(SqlNewKeyClaims, engine=engine),
+        key_shortcuts=providers.Singleton(SqlKeyShortcuts, engine=engine),
         clock=clock,
     )
     subscribers = providers.Singleton(TransactionSubscribers, uow_factory=unit_of_work.provider)

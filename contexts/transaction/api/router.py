@@ -48,14 +48,16 @@ IdempotencyKeyHeader = Annotated[
 
 
 def _idempotent_request(
-    request: Request, key: str | None, *parts: bytes
+    request: Request, key: str | None, path: str, *parts: bytes
 ) -> IdempotentRequest | None:
-    """What identifies the request behind ``key``: its path and ``parts`` of what it asks."""
+    """What identifies the request behind ``key``: its ``path``, written as the API
+    writes it (an id in lower case, however the caller wrote it), and ``parts`` of
+    what it asks."""
     if key is None:
         return None
     if not _IDEMPOTENCY_KEY.match(key):
         raise InvalidInput.for_field("Idempotency-Key", "must be 1–255 printable ASCII characters")
-    digest = hashlib.sha256(hashlib.sha256(request.url.path.encode()).digest())
+    digest = hashlib.sha256(hashlib.sha256(path.encode()).digest())
     for part in parts:
         digest.update(hashlib.sha256(part).digest())
 
@@ -119,7 +121,12 @@ def build_transaction_router(book: BookService, auth: WebAuth) -> APIRouter:
         canonical = json.dumps(
             body.model_dump(mode="json", exclude_unset=True), sort_keys=True
         ).encode()
-        idempotency = _idempotent_request(request, idempotency_key, canonical)
+        idempotency = _idempotent_request(
+            request,
+            idempotency_key,
+            f"{API_PREFIX}/portfolios/{portfolio_id}/transactions",
+            canonical,
+        )
 
         def render(transaction: Transaction) -> StoredResponse:
             return StoredResponse(
@@ -209,7 +216,13 @@ def build_transaction_router(book: BookService, auth: WebAuth) -> APIRouter:
         idempotency_key: IdempotencyKeyHeader = None,
     ) -> Response:
         content = await csv_body(request)
-        idempotency = _idempotent_request(request, idempotency_key, str(dry_run).encode(), content)
+        idempotency = _idempotent_request(
+            request,
+            idempotency_key,
+            f"{API_PREFIX}/portfolios/{portfolio_id}/transactions/import",
+            str(dry_run).encode(),
+            content,
+        )
 
         def render(result: ImportResult) -> StoredResponse:
             body = ImportOut(

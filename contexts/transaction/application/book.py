@@ -18,7 +18,7 @@ from contexts.transaction.application.csv_format import (
 )
 from contexts.transaction.application.idempotency import IdempotentRequest, IdempotentRunner
 from contexts.transaction.application.ports import (
-    NewKeyClaims,
+    KeyShortcuts,
     StoredResponse,
     TransactionFilter,
     TransactionReader,
@@ -106,7 +106,7 @@ class BookService:
         reader: TransactionReader,
         catalog: StockCatalog,
         directory: PortfolioDirectory,
-        new_keys: NewKeyClaims,
+        key_shortcuts: KeyShortcuts,
         clock: Clock,
     ) -> None:
         self._uow_factory = uow_factory
@@ -114,7 +114,7 @@ class BookService:
         self._catalog = catalog
         self._directory = directory
         self._clock = clock
-        self._runner = IdempotentRunner(uow_factory, new_keys, clock)
+        self._runner = IdempotentRunner(uow_factory, key_shortcuts, clock)
 
     # --- reading ---------------------------------------------------------
 
@@ -220,6 +220,10 @@ class BookService:
         render: Callable[[ImportResult], StoredResponse],
     ) -> StoredResponse:
         portfolio = await self.owned_portfolio(owner_id, portfolio_id)
+        if idempotency is not None and (
+            answer := await self._runner.stored_answer(owner_id, idempotency)
+        ):
+            return answer  # a retry: neither parsed nor checked again
         rows, parse_errors = parse_transaction_csv(content)
         stocks = await self._catalog.get_stocks_by_symbol(
             sorted({row.symbol for row in rows if row.symbol})

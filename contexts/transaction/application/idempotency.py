@@ -20,9 +20,9 @@ from uuid import UUID
 
 from contexts.transaction.application.ports import (
     Claim,
+    KeyShortcuts,
     KeyUnavailable,
     NewClaim,
-    NewKeyClaims,
     Replay,
     StoredResponse,
     TransactionUnitOfWork,
@@ -53,10 +53,10 @@ class IdempotentRequest:
 
 class IdempotentRunner:
     def __init__(
-        self, uow_factory: TransactionUnitOfWorkFactory, new_keys: NewKeyClaims, clock: Clock
+        self, uow_factory: TransactionUnitOfWorkFactory, key_shortcuts: KeyShortcuts, clock: Clock
     ) -> None:
         self._uow_factory = uow_factory
-        self._new_keys = new_keys
+        self._key_shortcuts = key_shortcuts
         self._clock = clock
         self._forget_after = clock.now()
 
@@ -90,10 +90,12 @@ class IdempotentRunner:
                     await uow.commit()
         except DomainError as refused:
             async with self._uow_factory() as uow:
-                await uow.idempotency.complete(
+                completed = await uow.idempotency.complete(
                     owner_id, request.key, claim.claimed_at, request.refusal(refused)
                 )
                 await uow.commit()
+            if not completed:  # taken over, as below: the key's answer is the retry's
+                raise IdempotencyKeyInUse() from refused
             raise
         except Exception:
             async with self._uow_factory() as uow:
@@ -106,6 +108,15 @@ class IdempotentRunner:
             raise IdempotencyKeyInUse()
         return response
 
+    async def stored_answer(
+        self, owner_id: UUID, request: IdempotentRequest
+    ) -> StoredResponse | None:
+        """The answer a request with the same key and body was given, if any: what a
+        retry can be answered before it reads its body any further (an import)."""
+        return await self._key_shortcuts.stored_answer(
+            owner_id, request.key, request.fingerprint, self._clock.now()
+        )
+
     async def _claim(self, owner_id: UUID, portfolio_id: UUID, request: IdempotentRequest) -> Claim:
         now = self._clock.now()
         if now >= self._forget_after:  # housekeeping, not on every request
@@ -114,7 +125,7 @@ class IdempotentRunner:
                 await uow.idempotency.forget_expired(now)
                 await uow.commit()
         # A new key (the usual case) is claimed in one statement, outside a unit of work.
-        if await self._new_keys.claim_new(
+        if await self._key_shortcuts.claim_new(
             owner_id, request.key, request.fingerprint, portfolio_id, now
         ):
             return NewClaim(claimed_at=now)

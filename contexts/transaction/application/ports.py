@@ -72,12 +72,21 @@ class IdempotencyRecords(Protocol):
     async def forget_expired(self, now: datetime) -> None: ...
 
 
-class NewKeyClaims(Protocol):
+class KeyShortcuts(Protocol):
+    """The usual cases, each in one statement, without a unit of work."""
+
     async def claim_new(
         self, owner_id: UUID, key: str, fingerprint: str, portfolio_id: UUID, now: datetime
     ) -> bool:
         """Claim a key nobody holds, committed at once, in one statement; False if the
         key is held or was used (``IdempotencyRecords.claim`` then says how)."""
+        ...
+
+    async def stored_answer(
+        self, owner_id: UUID, key: str, fingerprint: str, now: datetime
+    ) -> StoredResponse | None:
+        """The answer stored for the same key and request, unexpired; None otherwise
+        (``IdempotencyRecords.claim`` then says what to do)."""
         ...
 
 

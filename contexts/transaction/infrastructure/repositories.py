@@ -290,8 +290,8 @@ def _new_claim(
     }
 
 
-class SqlNewKeyClaims:
-    """``NewKeyClaims``: on PostgreSQL one INSERT in autocommit, without a unit of work."""
+class SqlKeyShortcuts:
+    """``KeyShortcuts``: each one statement in autocommit, without a unit of work."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -302,6 +302,26 @@ class SqlNewKeyClaims:
         claim = _new_claim(owner_id, key, fingerprint, portfolio_id, now)
         async with one_statement_write(self._engine) as connection:
             return await _CLAIM[connection.dialect.name].execute(connection, claim) == 1
+
+    async def stored_answer(
+        self, owner_id: UUID, key: str, fingerprint: str, now: datetime
+    ) -> StoredResponse | None:
+        t = idempotency_keys
+        async with self._engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    select(t.c.response_status, t.c.response_body, t.c.response_location).where(
+                        t.c.owner_id == owner_id,
+                        t.c.key == key,
+                        t.c.fingerprint == fingerprint,
+                        t.c.expires_at > now,
+                        t.c.response_status.is_not(None),
+                    )
+                )
+            ).first()
+        if row is None:
+            return None
+        return StoredResponse(status=row[0], body=row[1], location=row[2])
 
 
 class SqlIdempotencyRecords:

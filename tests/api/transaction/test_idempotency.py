@@ -7,9 +7,11 @@ from typing import Any
 from uuid import UUID
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import insert, select, update
 
+from contexts.transaction.application import book
 from contexts.transaction.infrastructure.tables import idempotency_keys, transactions
 from tests.api.transaction.book_api import (
     assert_problem,
@@ -200,6 +202,36 @@ async def test_imports_are_idempotent_too(
         client, import_url(portfolio["id"], dry_run=True), csv, **{"Idempotency-Key": "file-1"}
     )
     assert_problem(dry, 422, "IDEMPOTENCY_KEY_REUSED")
+    assert len(await list_all(client, portfolio["id"])) == 1
+
+
+async def test_a_retried_import_is_answered_before_its_file_is_read_again(
+    client: httpx.AsyncClient,
+    portfolio: dict[str, Any],
+    stock: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    csv = "executed_at,type,symbol,quantity,price\n2025-01-02,BUY,AAPL,10,1\n"
+    url = import_url(portfolio["id"])
+    first = await post_csv(client, url, csv, **{"Idempotency-Key": "file-3"})
+    assert first.status_code == 200, first.text
+
+    def unread(content: bytes) -> None:
+        raise AssertionError("a retry's file was parsed again")
+
+    monkeypatch.setattr(book, "parse_transaction_csv", unread)
+    again = await post_csv(client, url, csv, **{"Idempotency-Key": "file-3"})
+    assert (again.status_code, again.content) == (200, first.content)
+
+
+async def test_a_portfolio_id_in_upper_case_is_the_same_request(
+    client: httpx.AsyncClient, portfolio: dict[str, Any], stock: dict[str, Any]
+) -> None:
+    body = trade("BUY", stock["id"], "1", AT)
+    first = await record(client, portfolio["id"], body, **{"Idempotency-Key": "case"})
+    assert first.status_code == 201, first.text
+    again = await record(client, portfolio["id"].upper(), body, **{"Idempotency-Key": "case"})
+    assert (again.status_code, again.content) == (201, first.content)
     assert len(await list_all(client, portfolio["id"])) == 1
 
 

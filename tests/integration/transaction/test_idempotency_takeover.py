@@ -26,7 +26,7 @@ from contexts.transaction.application.idempotency import (
 from contexts.transaction.application.ports import StoredResponse, TransactionUnitOfWork
 from contexts.transaction.domain.errors import IdempotencyKeyInUse
 from contexts.transaction.domain.transaction import TransactionInput, record_transaction
-from contexts.transaction.infrastructure.repositories import SqlNewKeyClaims
+from contexts.transaction.infrastructure.repositories import SqlKeyShortcuts
 from contexts.transaction.infrastructure.tables import idempotency_keys, transactions
 from shared_kernel.domain.errors import Conflict, DomainError
 from tests.api.transaction.book_api import execute
@@ -63,7 +63,7 @@ def _runner(
 
     return IdempotentRunner(
         late_unit_of_work,  # type: ignore[arg-type]
-        SqlNewKeyClaims(container.engine()),
+        SqlKeyShortcuts(container.engine()),
         FixedClock(now),
     )
 
@@ -149,9 +149,19 @@ async def test_a_slow_request_whose_claim_was_taken_over_records_nothing(
     assert (claim.response_status, claim.response_body) == (201, retry.body)
 
 
-@pytest.mark.parametrize("failure", [Refused, Broken])
+@pytest.mark.parametrize(
+    ("failure", "raised"),
+    [
+        # refused, it recorded nothing either: its caller is told the key is the retry's
+        (Refused, IdempotencyKeyInUse),
+        (Broken, Broken),
+    ],
+)
 async def test_a_slow_request_that_fails_leaves_the_key_to_the_retry_that_took_it(
-    app: FastAPI, container: RootContainer, failure: type[Exception]
+    app: FastAPI,
+    container: RootContainer,
+    failure: type[Exception],
+    raised: type[Exception],
 ) -> None:
     owner, portfolio = uuid4(), uuid4()
     request = _request("k-2")
@@ -170,7 +180,7 @@ async def test_a_slow_request_that_fails_leaves_the_key_to_the_retry_that_took_i
     )
     await asyncio.sleep(0.05)  # the retry has taken the claim over and waits to begin
     slow_gate.set()
-    with pytest.raises(failure):
+    with pytest.raises(raised):
         await slow  # neither its refusal nor its release touches the retry's claim
 
     third = _runner(container, later).run(
