@@ -102,6 +102,9 @@ _CONTEXTS = (
     RootContainer.portfolio,
     RootContainer.transaction,
 )
+# The stock context is asked by the transaction context for its catalog, and asks the
+# book before a split: wired once both exist.
+RootContainer.stock.held_positions.override(RootContainer.transaction.book)
 RootContainer.bus.add_args(RootContainer.transaction.subscribers, RootContainer.portfolio.projector)
 RootContainer.codec.add_args(*(context.events for context in _CONTEXTS))
 RootContainer.relay.add_kwargs(outboxes=providers.List(*(context.outbox for context in _CONTEXTS)))

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contexts.stock.api.router import build_stock_router
 from contexts.stock.application.catalog import CatalogService
+from contexts.stock.application.ports import HeldPositions
 from contexts.stock.application.prices import PriceService
 from contexts.stock.application.splits import SplitService
 from contexts.stock.contracts import STOCK_EVENTS
@@ -26,6 +27,8 @@ class StockContainer(containers.DeclarativeContainer):
     codec = providers.Dependency(instance_of=EventCodec)
     relay = providers.Dependency(instance_of=OutboxRelay)
     auth = providers.Dependency(instance_of=WebAuth)
+    held_positions: providers.Dependency[HeldPositions] = providers.Dependency()
+    """``HeldPositions``: the transaction context's book."""
 
     events = providers.Object(STOCK_EVENTS)
     outbox = providers.Singleton(Outbox, table=providers.Object(outbox_table), codec=codec)
@@ -43,7 +46,7 @@ class StockContainer(containers.DeclarativeContainer):
         PriceService, uow_factory=unit_of_work.provider, clock=clock
     )
     split_service = providers.Singleton(
-        SplitService, uow_factory=unit_of_work.provider, clock=clock
+        SplitService, uow_factory=unit_of_work.provider, positions=held_positions, clock=clock
     )
 
     router = providers.Singleton(

@@ -227,7 +227,7 @@ def build_stock_router(
         status_code=201,
         summary="Record a stock split",
         dependencies=writer,
-        responses=problem_responses(401, 403, 404, 415, 422),
+        responses=problem_responses(401, 403, 404, 409, 415, 422),
     )
     async def record_split(stock_id: UUID, body: SplitIn, response: Response) -> SplitOut:
         split = await split_service.record(RecordSplit(stock_id=stock_id, **body.model_dump()))

@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Protocol
 from uuid import UUID
 
+from contexts.stock.contracts import SplitInfo
 from contexts.stock.domain.price import DailyPrice
 from contexts.stock.domain.repositories import (
     PriceRepository,
@@ -18,6 +19,14 @@ from contexts.stock.domain.repositories import (
 )
 from shared_kernel.application.pagination import Page, PageRequest
 from shared_kernel.application.unit_of_work import UnitOfWork
+
+
+class HeldPositions(Protocol):
+    """The books that hold stocks (the transaction context's)."""
+
+    async def shortfall_after_split(self, stock_id: UUID, split: SplitInfo) -> str | None:
+        """Why recording ``split`` would leave some position short; None when none."""
+        ...
 
 
 class StockUnitOfWork(UnitOfWork, Protocol):

@@ -16,3 +16,10 @@ class SymbolTaken(Conflict):
 
     def __init__(self, symbol: str) -> None:
         super().__init__(f"A stock with the symbol {symbol} is already registered.")
+
+
+class SplitLeavesPositionShort(Conflict):
+    """A reverse split would leave a portfolio holding fewer than zero shares."""
+
+    code = "INSUFFICIENT_QUANTITY"
+    title = "Insufficient quantity"

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from contexts.portfolio.contracts import PortfolioDirectory, PortfolioInfo
-from contexts.stock.contracts import StockCatalog, StockInfo
+from contexts.stock.contracts import SplitInfo, StockCatalog, StockInfo
 from contexts.transaction.application.csv_format import (
     TRANSACTION_CSV_COLUMNS,
     ParsedRow,
@@ -33,6 +33,7 @@ from contexts.transaction.domain.ledger import (
     Shortfall,
     as_decimal,
     first_new_shortfall,
+    first_shortfall_of_split,
 )
 from contexts.transaction.domain.transaction import (
     StockFacts,
@@ -316,6 +317,30 @@ class BookService:
         return await self._runner.run(owner_id, portfolio_id, idempotency, work, render)
 
     # --- the ledger ------------------------------------------------------
+
+    async def shortfall_after_split(self, stock_id: UUID, split: SplitInfo) -> str | None:
+        """Why recording ``split`` would leave a position of the stock short, in any
+        portfolio (named by none, as the catalog is everyone's); None when none.
+
+        Only a split of fewer new shares than old (a reverse split) shrinks the
+        holdings before it. Read outside any lock: a sale recorded meanwhile, which
+        read the splits before this one was stored, is not seen.
+        """
+        if split.numerator >= split.denominator:
+            return None
+        splits = (await self._splits([stock_id])).get(stock_id, [])
+        new = LedgerSplit(split.effective_date, split.numerator, split.denominator)
+        for entries in (await self._reader.positions_in(stock_id)).values():
+            shortfall = first_shortfall_of_split(entries, splits, new)
+            if shortfall is not None:
+                return (
+                    f"A {split.numerator}-for-{split.denominator} split from "
+                    f"{split.effective_date.isoformat()} would leave "
+                    f"{as_decimal(shortfall.balance):f} shares on "
+                    f"{shortfall.entry.executed_at.date().isoformat()} in a portfolio "
+                    "that sold them: its sales must be voided and recorded again first."
+                )
+        return None
 
     @staticmethod
     async def _enter_book(

@@ -9,6 +9,7 @@ from enum import Enum
 from typing import Protocol
 from uuid import UUID
 
+from contexts.transaction.domain.ledger import LedgerEntry
 from contexts.transaction.domain.repositories import BookLocks, TransactionRepository
 from contexts.transaction.domain.transaction import Transaction, TransactionType
 from shared_kernel.application.pagination import Page, PageRequest
@@ -120,4 +121,8 @@ class TransactionReader(Protocol):
 
     def live_in_order(self, portfolio_id: UUID) -> AsyncIterator[Transaction]:
         """The portfolio's live transactions, oldest first, read in batches."""
+        ...
+
+    async def positions_in(self, stock_id: UUID) -> dict[UUID, list[LedgerEntry]]:
+        """The live BUY and SELL entries of ``stock_id``, by portfolio."""
         ...

@@ -129,6 +129,21 @@ def first_new_shortfall(
     return None
 
 
+def first_shortfall_of_split(
+    entries: Iterable[LedgerEntry], splits: Iterable[LedgerSplit], split: LedgerSplit
+) -> Shortfall | None:
+    """The first moment that ``split``, added to ``splits``, leaves short, if any: the
+    position holds fewer than zero shares there, and held none fewer without it (a
+    shortfall already there is not the split's)."""
+    splits = list(splits)
+    without = running_balances(entries, splits)
+    with_split = running_balances(entries, [*splits, split])
+    for (_, before), (entry, after) in zip(without, with_split, strict=True):
+        if after < 0 <= before:
+            return Shortfall(entry=entry, balance=after)
+    return None
+
+
 def as_decimal(quantity: Fraction) -> Decimal:
     """A quantity for people to read (exact when it is a terminating decimal)."""
     if quantity.denominator == 1:

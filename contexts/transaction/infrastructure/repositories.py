@@ -194,14 +194,7 @@ class SqlTransactionRepository:
             _POSITION_ENTRIES, {"portfolio_id": portfolio_id, "stock_ids": stock_ids}
         )
         for row in rows:
-            found[row.stock_id].append(
-                LedgerEntry(
-                    transaction_id=row.id,
-                    executed_at=row.executed_at,
-                    recorded_at=row.recorded_at,
-                    delta=row.quantity if row.type == _BUY else -row.quantity,
-                )
-            )
+            found[row.stock_id].append(_ledger_entry(row))
         return dict(found)
 
     async def live_by_external_id(
@@ -405,6 +398,15 @@ def _day_start(day: Any) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
+def _ledger_entry(row: Any) -> LedgerEntry:
+    return LedgerEntry(
+        transaction_id=row.id,
+        executed_at=row.executed_at,
+        recorded_at=row.recorded_at,
+        delta=row.quantity if row.type == _BUY else -row.quantity,
+    )
+
+
 class SqlTransactionReader:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -446,6 +448,25 @@ class SqlTransactionReader:
         if len(rows) > page.limit:
             next_keyset = _NEWEST_FIRST.keyset(items[-1].executed_at, items[-1].id)
         return Page(items=items, next_keyset=next_keyset)
+
+    async def positions_in(self, stock_id: UUID) -> dict[UUID, list[LedgerEntry]]:
+        query = select(
+            transactions.c.id,
+            transactions.c.portfolio_id,
+            transactions.c.type,
+            transactions.c.quantity,
+            transactions.c.executed_at,
+            transactions.c.recorded_at,
+        ).where(
+            transactions.c.stock_id == stock_id,
+            transactions.c.type.in_([_BUY, TransactionType.SELL.value]),
+            transactions.c.voided_at.is_(None),
+        )
+        found: defaultdict[UUID, list[LedgerEntry]] = defaultdict(list)
+        async with self._engine.connect() as connection:
+            for row in await connection.execute(query):
+                found[row.portfolio_id].append(_ledger_entry(row))
+        return dict(found)
 
     async def live_in_order(self, portfolio_id: UUID) -> AsyncIterator[Transaction]:
         # Batches of one snapshot: a write between two must not tear the ledger.

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from uuid import UUID
 
 import httpx
 from fastapi import FastAPI
 
+from bootstrap.container import RootContainer
+from contexts.stock.application.splits import RecordSplit, SplitService
+from contexts.stock.contracts import SplitInfo
+from shared_kernel.application.clock import SystemClock
 from tests.api.transaction.book_api import (
     TRANSACTIONS,
     add_split,
@@ -24,6 +29,13 @@ JAN = "2025-01-02T10:00:00Z"
 FEB = "2025-02-03T10:00:00Z"
 MAR = "2025-03-03T10:00:00Z"
 APR = "2025-04-01T10:00:00Z"
+
+
+class _NoneHeld:
+    """``HeldPositions`` that sees no position: the split is stored unchecked."""
+
+    async def shortfall_after_split(self, stock_id: UUID, split: SplitInfo) -> str | None:
+        return None
 
 
 async def _snapshot(client: httpx.AsyncClient, portfolio_id: str) -> list[dict[str, Any]]:
@@ -141,17 +153,48 @@ async def test_fractional_holdings_after_a_reverse_split_stay_exact(
     assert_problem(refused, 409, "INSUFFICIENT_QUANTITY")
 
 
-async def test_a_reverse_split_recorded_later_does_not_freeze_the_position(
+async def test_a_reverse_split_that_would_leave_a_sale_short_is_refused(
     client: httpx.AsyncClient, portfolio: dict[str, Any], stock: dict[str, Any]
 ) -> None:
-    """Transactions keep the units of their own date: a 1-for-2 split recorded after
-    a sale can leave that sale short. The book cannot refuse the split (the catalog
-    owns it), so it must not hold that against unrelated writes: only a write that
-    makes some moment shorter than it already is may be refused."""
+    pid, sid = portfolio["id"], stock["id"]
+    await buy(client, pid, sid, "10", JAN)
+    sale = await sell(client, pid, sid, "6", MAR)
+    splits = f"/api/v1/stocks/{sid}/splits"
+    # 1-for-2 from February: 10 → 5 before the March sale of 6
+    refused = await client.post(
+        splits, json={"effective_date": "2025-02-01", "numerator": 1, "denominator": 2}
+    )
+    problem = assert_problem(refused, 409, "INSUFFICIENT_QUANTITY")
+    assert problem["detail"] == (
+        "A 1-for-2 split from 2025-02-01 would leave -1 shares on 2025-03-03 in a "
+        "portfolio that sold them: its sales must be voided and recorded again first."
+    )
+    assert (await client.get(splits)).json()["items"] == []
+    # a split of more shares, or one that leaves enough, or one after the sale, is taken
+    await add_split(client, sid, "2025-01-10", 3, 1)  # 30 before the sale
+    await add_split(client, sid, "2025-01-20", 1, 5)  # 6 left: the sale takes them all
+    await add_split(client, sid, "2025-03-10", 1, 4)  # after it: 0 stays 0
+    # the sale corrected, the first split fits
+    assert (await client.delete(f"{TRANSACTIONS}/{sale['id']}")).status_code == 204
+    await add_split(client, sid, "2025-02-01", 1, 2)
+
+
+async def test_a_reverse_split_recorded_later_does_not_freeze_the_position(
+    client: httpx.AsyncClient,
+    container: RootContainer,
+    portfolio: dict[str, Any],
+    stock: dict[str, Any],
+) -> None:
+    """Transactions keep the units of their own date: a 1-for-2 split stored after a
+    sale can leave that sale short (one stored before splits were checked, or one
+    that raced the sale). The book must not hold that against unrelated writes:
+    only a write that makes some moment shorter than it already is may be refused."""
     pid, sid = portfolio["id"], stock["id"]
     await buy(client, pid, sid, "10", JAN)
     old_sale = await sell(client, pid, sid, "10", MAR)
-    await add_split(client, sid, "2025-02-01", 1, 2)  # 10 → 5 before the March sale of 10
+    unchecked = SplitService(container.stock.unit_of_work, _NoneHeld(), SystemClock())
+    # 10 → 5 before the March sale of 10
+    await unchecked.record(RecordSplit(UUID(sid), date(2025, 2, 1), 1, 2))
     # buying more, before or after, only adds shares
     later_buy = await buy(client, pid, sid, "20", APR)
     await buy(client, pid, sid, "1", "2025-02-10T00:00:00Z")

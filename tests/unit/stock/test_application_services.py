@@ -15,8 +15,8 @@ import pytest
 from contexts.stock.application.catalog import CatalogService, UpdateStock
 from contexts.stock.application.prices import PriceService, RecordPrices
 from contexts.stock.application.splits import RecordSplit, SplitService
-from contexts.stock.contracts import StockPricesRecorded, StockSplitRecorded
-from contexts.stock.domain.errors import StockNotFound
+from contexts.stock.contracts import SplitInfo, StockPricesRecorded, StockSplitRecorded
+from contexts.stock.domain.errors import SplitLeavesPositionShort, StockNotFound
 from contexts.stock.domain.price import DailyPrice
 from contexts.stock.domain.split import Split
 from contexts.stock.domain.stock import Stock, StockDetails
@@ -218,10 +218,33 @@ class TestCatalogService:
             await service.update(UpdateStock(stock_id=uuid4(), changes={"grade": "A"}))
 
 
+class NoShortPositions:
+    """``HeldPositions`` where no split leaves anything short."""
+
+    async def shortfall_after_split(self, stock_id: UUID, split: SplitInfo) -> str | None:
+        return None
+
+
+class ShortPositions:
+    """``HeldPositions`` where every split would leave a position short."""
+
+    async def shortfall_after_split(self, stock_id: UUID, split: SplitInfo) -> str | None:
+        return f"{split.numerator}-for-{split.denominator} leaves one short"
+
+
 class TestSplitService:
+    async def test_refuses_a_split_that_leaves_a_position_short(self, store: Store) -> None:
+        stock = a_stock(store)
+        service = SplitService(factory(store), ShortPositions(), FixedClock())
+        with pytest.raises(SplitLeavesPositionShort) as refused:
+            await service.record(RecordSplit(stock.id, date(2024, 6, 10), 1, 2))
+        assert refused.value.code == "INSUFFICIENT_QUANTITY"
+        assert refused.value.detail == "1-for-2 leaves one short"
+        assert store.splits == []
+
     async def test_records_and_publishes(self, store: Store) -> None:
         stock = a_stock(store)
-        view = await SplitService(factory(store), FixedClock()).record(
+        view = await SplitService(factory(store), NoShortPositions(), FixedClock()).record(
             RecordSplit(stock.id, date(2024, 6, 10), 10, 1)
         )
         (split,) = store.splits
@@ -239,7 +262,7 @@ class TestSplitService:
         """Holdings apply a split once recorded: one dated tomorrow would change
         today's shares, which the ledger and the performance report do not."""
         stock = a_stock(store)
-        service = SplitService(factory(store), FixedClock())
+        service = SplitService(factory(store), NoShortPositions(), FixedClock())
         await service.record(RecordSplit(stock.id, NOW.date(), 2, 1))
         with pytest.raises(InvalidInput) as refused:
             await service.record(RecordSplit(stock.id, NOW.date() + timedelta(days=1), 3, 1))
@@ -249,7 +272,7 @@ class TestSplitService:
         assert len(store.splits) == 1
 
     async def test_checks_the_ratio_before_the_stock(self, store: Store) -> None:
-        service = SplitService(factory(store), FixedClock())
+        service = SplitService(factory(store), NoShortPositions(), FixedClock())
         with pytest.raises(InvalidInput):
             await service.record(RecordSplit(uuid4(), date(2024, 6, 10), 2, 2))
         with pytest.raises(StockNotFound):

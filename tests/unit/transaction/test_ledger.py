@@ -17,6 +17,7 @@ from contexts.transaction.domain.ledger import (
     as_decimal,
     first_new_shortfall,
     first_shortfall,
+    first_shortfall_of_split,
     running_balances,
 )
 from tests.unit.transaction.ledger_oracle import holding_after, oracle_balances
@@ -387,3 +388,29 @@ def test_with_reverse_splits_only_changes_that_deepen_a_shortfall_are_refused(
             assert accepted
         if not accepted:
             assert position.entries == before
+
+
+def test_a_reverse_split_before_a_sale_it_leaves_short_is_the_splits_shortfall() -> None:
+    buy, sale = entry(0, 10), entry(20, -6)
+
+    shortfall = first_shortfall_of_split([buy, sale], [], split(10, 1, 2))
+
+    assert shortfall is not None
+    assert (shortfall.entry, shortfall.balance) == (sale, Fraction(-1))
+
+
+def test_a_split_that_leaves_enough_or_comes_after_the_sales_leaves_nothing_short() -> None:
+    entries = [entry(0, 10), entry(20, -5)]
+
+    assert first_shortfall_of_split(entries, [], split(10, 1, 2)) is None  # 5 − 5 = 0
+    assert first_shortfall_of_split(entries, [], split(30, 1, 3)) is None  # 5 → 5/3
+    assert first_shortfall_of_split(entries, [split(5, 3, 1)], split(10, 1, 3)) is None
+
+
+def test_a_shortfall_already_there_is_not_the_new_splits() -> None:
+    # stored before splits were checked: 10 → 5 before a sale of 8
+    entries = [entry(0, 10), entry(20, -8)]
+    stored = [split(10, 1, 2)]
+    assert first_shortfall(entries, stored) is not None
+
+    assert first_shortfall_of_split(entries, stored, split(30, 1, 2)) is None
