@@ -60,6 +60,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, localcontext
 from fractions import Fraction
+from functools import partial
 from itertools import repeat
 from operator import attrgetter, sub
 from typing import Protocol
@@ -554,60 +555,93 @@ def _money_weighted_return(
     return None if rate is None else _return(rate)
 
 
-_LOG_GROWTH_GRID: FloatArray = np.array(
-    sorted({0.0, *(sign * 1e-4 * 2.0 ** (k / 4) for sign in (1, -1) for k in range(109))})
+_LOG_GROWTH_GRID: tuple[float, ...] = tuple(
+    sorted(
+        {
+            0.0,
+            *(1e-4 * 2 ** (k / 4) for k in range(97)),
+            *(-1e-4 * 2 ** (k / 4) for k in range(161)),
+        }
+    )
 )
 """Where ``annual_rate`` looks for the present value to change sign: x = ln(1 + r)
-from ±0.0001 to ±13,422 in steps of a fourth of an octave (r from −1 + 10^−5829
-to e^13,422, finest near 0). Two rates between neighbours cancel out: the
-rate then given is not the nearest to 0, but a rate still."""
+from ±0.0001 out to 1,678 (beyond a float's e^709) and to −1.1 × 10^8 (a loss of
+all but 10^−130,000 in a day), in steps of a fourth of an octave, finest near 0."""
 _LARGEST_LOG_GROWTH = math.log(np.finfo(np.float64).max)
 
 
 def annual_rate(years: FloatArray, amounts: FloatArray) -> float | None:
     """The rate r at which ``amounts``, paid ``years`` after the first day, have a
-    present value of zero (XIRR, actual/365); None when there is none, or when it
-    is too large for a float.
+    present value of zero (XIRR, actual/365), the one nearest to 0 where several
+    do; None when there is none, or when it is too large for a float.
 
     It is sought as x = ln(1 + r), where the present value Σ aᵢ·e^(−x·tᵢ) is
     smooth for every x, however close r comes to −1 (a loss of nearly everything
     in days is an annual rate of −1 + 10^−20; a search over r itself, as pyxirr's,
     found none there). The sign changes of the present value over a grid of x
-    bracket the rates; the one nearest to 0 is narrowed by bisection down to
-    adjacent floats. Each sign is taken relative to the largest term, which no
-    x makes overflow.
+    bracket the rates. Two rates within one step of the grid leave both its ends
+    of one sign: where the slope turns within a step, the turn is found and
+    added, so they are bracketed too (not where it turns more than once within
+    a step: then a rate further from 0 may be given). The brackets nearest to 0
+    are narrowed by bisection down to adjacent floats.
     """
     if not (amounts > 0).any() or not (amounts < 0).any():
         return None
-
-    def sign(log_growth: float) -> float:
-        exponents = -log_growth * years
-        return float(np.sign(np.dot(amounts, np.exp(exponents - exponents.max()))))
-
-    signs = [sign(x) for x in _LOG_GROWTH_GRID]
+    value_sign = partial(_sign_of_sum, amounts, years)
+    slope_sign = partial(_sign_of_sum, -amounts * years, years)
+    points = [_LOG_GROWTH_GRID[0]]
+    signs = [value_sign(points[0])]
+    slope = slope_sign(points[0])
+    for point in _LOG_GROWTH_GRID[1:]:
+        point_sign, point_slope = value_sign(point), slope_sign(point)
+        if point_sign == signs[-1] != 0 and point_slope * slope < 0:
+            turn = _sign_change(slope_sign, points[-1], point)
+            points.append(turn)
+            signs.append(value_sign(turn))
+        points.append(point)
+        signs.append(point_sign)
+        slope = point_slope
     brackets = [
-        (float(_LOG_GROWTH_GRID[i]), float(_LOG_GROWTH_GRID[i + 1]))
-        for i in range(len(signs) - 1)
+        (points[i], points[i + 1])
+        for i in range(len(points) - 1)
         if signs[i] == 0 or signs[i] != signs[i + 1]
     ]
     if signs[-1] == 0:
-        brackets.append((float(_LOG_GROWTH_GRID[-1]),) * 2)
+        brackets.append((points[-1], points[-1]))
     if not brackets:
         return None
-    low, high = min(brackets, key=lambda bracket: min(abs(bracket[0]), abs(bracket[1])))
+    brackets.sort(key=lambda bracket: min(abs(bracket[0]), abs(bracket[1])))
+    log_growth = _sign_change(value_sign, *brackets[0])
+    for low, high in brackets[1:]:  # one reaching nearer to 0 may hold a nearer rate
+        if min(abs(low), abs(high)) >= abs(log_growth):
+            break
+        if abs(rate := _sign_change(value_sign, low, high)) < abs(log_growth):
+            log_growth = rate
+    if log_growth > _LARGEST_LOG_GROWTH:
+        return None
+    return math.expm1(log_growth)
+
+
+def _sign_of_sum(weights: FloatArray, years: FloatArray, log_growth: float) -> float:
+    """The sign of Σ wᵢ·e^(−x·tᵢ) at x = ``log_growth``, each term taken relative to
+    the largest, which no x makes overflow."""
+    exponents = -log_growth * years
+    return float(np.sign(np.dot(weights, np.exp(exponents - exponents.max()))))
+
+
+def _sign_change(sign: Callable[[float], float], low: float, high: float) -> float:
+    """Where ``sign`` changes between ``low`` and ``high`` (of other signs, or ``low``
+    where it is 0), narrowed by bisection down to adjacent floats."""
     low_sign = sign(low)
     while low_sign and low < (middle := (low + high) / 2) < high:
         middle_sign = sign(middle)
         if middle_sign == 0:
-            low = high = middle
-        elif middle_sign == low_sign:
+            return middle
+        if middle_sign == low_sign:
             low = middle
         else:
             high = middle
-    log_growth = low if low_sign == 0 else (low + high) / 2
-    if log_growth > _LARGEST_LOG_GROWTH:
-        return None
-    return math.expm1(log_growth)
+    return low if low_sign == 0 else (low + high) / 2
 
 
 def _series(

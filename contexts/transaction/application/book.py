@@ -320,14 +320,26 @@ class BookService:
 
     async def shortfall_after_split(self, stock_id: UUID, split: SplitInfo) -> str | None:
         """Why recording ``split`` would leave a position of the stock short, in any
-        portfolio (named by none, as the catalog is everyone's); None when none.
+        portfolio; None when none.
 
-        Only a split of fewer new shares than old (a reverse split) shrinks the
-        holdings before it. Read outside any lock: a sale recorded meanwhile, which
-        read the splits before this one was stored, is not seen.
+        The catalog is everyone's: the answer names no portfolio, and neither how
+        short nor the day of the sale (another user's). Only a split of fewer new
+        shares than old (a reverse split) shrinks the holdings before it. Read
+        outside any lock: a sale recorded meanwhile, which read the splits before
+        this one was stored, is not seen.
         """
         if split.numerator >= split.denominator:
             return None
+        splits = (await self._splits([stock_id])).get(stock_id, [])
+        new = LedgerSplit(split.effective_date, split.numerator, split.denominator)
+        positions = await self._reader.positions_in(stock_id)
+        if any(first_shortfall_of_split(entries, splits, new) for entries in positions.values()):
+            return (
+                f"A {split.numerator}-for-{split.denominator} split from "
+                f"{split.effective_date.isoformat()} would leave a portfolio short of shares "
+                "it sold after that date: its sales must be voided and recorded again first."
+            )
+        return None
         splits = (await self._splits([stock_id])).get(stock_id, [])
         new = LedgerSplit(split.effective_date, split.numerator, split.denominator)
         for entries in (await self._reader.positions_in(stock_id)).values():

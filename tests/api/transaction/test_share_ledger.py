@@ -165,9 +165,10 @@ async def test_a_reverse_split_that_would_leave_a_sale_short_is_refused(
         splits, json={"effective_date": "2025-02-01", "numerator": 1, "denominator": 2}
     )
     problem = assert_problem(refused, 409, "INSUFFICIENT_QUANTITY")
+    # how short, and when it sold, are the portfolio owner's to know
     assert problem["detail"] == (
-        "A 1-for-2 split from 2025-02-01 would leave -1 shares on 2025-03-03 in a "
-        "portfolio that sold them: its sales must be voided and recorded again first."
+        "A 1-for-2 split from 2025-02-01 would leave a portfolio short of shares it sold "
+        "after that date: its sales must be voided and recorded again first."
     )
     assert (await client.get(splits)).json()["items"] == []
     # a split of more shares, or one that leaves enough, or one after the sale, is taken

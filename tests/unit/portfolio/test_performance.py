@@ -618,6 +618,35 @@ def test_of_several_rates_annual_rate_gives_the_one_nearest_to_zero() -> None:
     assert found == pytest.approx(0.1, rel=1e-12)
 
 
+def test_two_rates_closer_than_a_step_of_the_grid_are_both_found() -> None:
+    # a probe's portfolio: 0.116106… and 0.119869… (checked with fractions), 3 % apart
+    years = np.array([0, 480, 960]) / 365
+
+    found = annual_rate(years, np.array([-10132.06, 23465.28, -13586.00]))
+
+    assert found is not None
+    assert f"{found:.6f}" == "0.116106"
+
+
+def test_of_three_rates_two_close_together_the_nearest_to_zero_is_given() -> None:
+    # yearly flows whose present value is zero at r = 10 %, 10.5 % and 60 %
+    discounts = [1 / 1.1, 1 / 1.105, 1 / 1.6]
+    coefficients = np.asarray(
+        np.poly(discounts)[::-1], dtype=np.float64
+    )  # a₀ + a₁v + …, v = 1 / (1 + r)
+
+    found = annual_rate(np.array([0.0, 1.0, 2.0, 3.0]), -1000 * coefficients)
+
+    assert found == pytest.approx(0.1, rel=1e-9)
+
+
+def test_a_loss_of_all_but_a_tenth_of_a_billionth_in_a_day_is_a_rate_of_minus_one() -> None:
+    # 1 + r = (8e-10 / 7,938,173.83)^365: ln(1 + r) ≈ −13,431
+    found = annual_rate(np.array([0.0, 1 / 365]), np.array([-7938173.83, 8e-10]))
+
+    assert found == -1.0
+
+
 def test_the_catalogs_closing_prices_are_accepted_as_they_are() -> None:
     history = StockHistory(
         entries=[buy(at(day(-1)), 3, 10)],
