@@ -19,6 +19,7 @@ from bootstrap.operations import build_operations_router
 from bootstrap.settings import Settings, load_settings
 from shared_kernel.infrastructure import failpoints
 from shared_kernel.web.body_limit import BodyLimitMiddleware
+from shared_kernel.web.head import HeadAsGetMiddleware
 from shared_kernel.web.problems import (
     Problem,
     UnexpectedErrorMiddleware,
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, container: RootContainer | None
     app.state.container = container
     metrics = Metrics()
     install_problem_handlers(app)
+    app.add_middleware(HeadAsGetMiddleware)  # innermost: the others see the HEAD
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(UnexpectedErrorMiddleware)  # inside the two below: they see its 500
     app.add_middleware(MetricsMiddleware, metrics=metrics)

@@ -211,14 +211,15 @@ _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 def _allowed_methods(request: Request) -> list[str]:
-    """Every method some route answers on this path.
+    """Every method some route answers on this path (HEAD wherever GET is:
+    ``HeadAsGetMiddleware``).
 
     The router reports only the methods of the first route whose path matched,
     but a path is often served by several routes (``GET`` and ``POST /stocks``).
     """
     allowed: list[str] = []
     for method in _METHODS:
-        probe = {**request.scope, "method": method}
+        probe = {**request.scope, "method": "GET" if method == "HEAD" else method}
         if any(route.matches(probe)[0] is Match.FULL for route in request.app.routes):
             allowed.append(method)
     return allowed

@@ -63,14 +63,39 @@ async def test_unknown_routes_are_404_and_wrong_methods_405_with_allow(
     body = assert_problem(response, 405, "METHOD_NOT_ALLOWED")
     assert body["detail"] == "PUT is not allowed on /api/v1/stocks."
     # the Allow header lists every method of the path, not just those of one route
-    assert set(re.split(r",\s*", response.headers["allow"])) == {"GET", "POST"}
+    assert set(re.split(r",\s*", response.headers["allow"])) == {"GET", "HEAD", "POST"}
     stock = await create_stock()
     response = await client.post(f"{STOCKS}/{stock['id']}", json={})
     assert_problem(response, 405, "METHOD_NOT_ALLOWED")
-    assert set(re.split(r",\s*", response.headers["allow"])) == {"GET", "PATCH", "DELETE"}
+    assert set(re.split(r",\s*", response.headers["allow"])) == {"GET", "HEAD", "PATCH", "DELETE"}
     response = await client.delete(f"{STOCKS}/{stock['id']}/prices")
     assert_problem(response, 405, "METHOD_NOT_ALLOWED")
-    assert set(re.split(r",\s*", response.headers["allow"])) == {"GET", "PUT"}
+    assert set(re.split(r",\s*", response.headers["allow"])) == {"GET", "HEAD", "PUT"}
+    # HEAD where there is no GET is a method like the others
+    response = await client.head("/api/v1/auth/token")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    assert response.content == b""
+
+
+async def test_head_answers_what_get_would_without_the_body(
+    client: httpx.AsyncClient, create_stock: CreateStock
+) -> None:
+    stock = await create_stock()
+    get = await client.get(f"{STOCKS}/{stock['id']}")
+    head = await client.head(f"{STOCKS}/{stock['id']}")
+    assert (head.status_code, head.content) == (200, b"")
+    for name in ("content-type", "content-length", "etag"):
+        assert head.headers[name] == get.headers[name]
+    # a list, an error and the CSV export alike
+    listed = await client.head(STOCKS, params={"limit": 1})
+    assert (listed.status_code, listed.content) == (200, b"")
+    missing = await client.head(f"{STOCKS}/{uuid.uuid4()}")
+    assert (missing.status_code, missing.content) == (404, b"")
+    assert missing.headers["content-type"] == "application/problem+json"
+    anonymous = await client.head(STOCKS, headers={"Authorization": ""})
+    assert anonymous.status_code == 401
+    assert anonymous.headers["www-authenticate"] == "Bearer"
 
 
 async def test_json_endpoints_refuse_other_content_types_with_415(
