@@ -340,19 +340,6 @@ class BookService:
                 "it sold after that date: its sales must be voided and recorded again first."
             )
         return None
-        splits = (await self._splits([stock_id])).get(stock_id, [])
-        new = LedgerSplit(split.effective_date, split.numerator, split.denominator)
-        for entries in (await self._reader.positions_in(stock_id)).values():
-            shortfall = first_shortfall_of_split(entries, splits, new)
-            if shortfall is not None:
-                return (
-                    f"A {split.numerator}-for-{split.denominator} split from "
-                    f"{split.effective_date.isoformat()} would leave "
-                    f"{as_decimal(shortfall.balance):f} shares on "
-                    f"{shortfall.entry.executed_at.date().isoformat()} in a portfolio "
-                    "that sold them: its sales must be voided and recorded again first."
-                )
-        return None
 
     @staticmethod
     async def _enter_book(

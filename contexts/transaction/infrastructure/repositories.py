@@ -53,18 +53,22 @@ _BUY = TransactionType.BUY.value
 
 # Statements run per write, compiled once and run on the driver.
 _INSERT_TRANSACTION = CompiledWrite.insert_into(transactions)
-_POSITION_ENTRIES = select(
+# The live BUY and SELL rows as the ledger reads them (``_ledger_entry``).
+_LEDGER_ENTRIES = select(
     transactions.c.id,
+    transactions.c.portfolio_id,
     transactions.c.stock_id,
     transactions.c.type,
     transactions.c.quantity,
     transactions.c.executed_at,
     transactions.c.recorded_at,
 ).where(
-    transactions.c.portfolio_id == bindparam("portfolio_id"),
-    in_value_list(transactions.c.stock_id, "stock_ids"),
     transactions.c.type.in_([_BUY, TransactionType.SELL.value]),
     transactions.c.voided_at.is_(None),
+)
+_POSITION_ENTRIES = _LEDGER_ENTRIES.where(
+    transactions.c.portfolio_id == bindparam("portfolio_id"),
+    in_value_list(transactions.c.stock_id, "stock_ids"),
 )
 _LIVE_BY_EXTERNAL_ID = select(transactions).where(
     transactions.c.portfolio_id == bindparam("portfolio_id"),
@@ -450,18 +454,7 @@ class SqlTransactionReader:
         return Page(items=items, next_keyset=next_keyset)
 
     async def positions_in(self, stock_id: UUID) -> dict[UUID, list[LedgerEntry]]:
-        query = select(
-            transactions.c.id,
-            transactions.c.portfolio_id,
-            transactions.c.type,
-            transactions.c.quantity,
-            transactions.c.executed_at,
-            transactions.c.recorded_at,
-        ).where(
-            transactions.c.stock_id == stock_id,
-            transactions.c.type.in_([_BUY, TransactionType.SELL.value]),
-            transactions.c.voided_at.is_(None),
-        )
+        query = _LEDGER_ENTRIES.where(transactions.c.stock_id == stock_id)
         found: defaultdict[UUID, list[LedgerEntry]] = defaultdict(list)
         async with self._engine.connect() as connection:
             for row in await connection.execute(query):
